@@ -1,0 +1,178 @@
+"""The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames."""
+
+import asyncio
+import logging
+import time
+from collections import deque
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from chat import frames, history, room_events, room_feed
+from chat.posting import do_post_message
+from chat.refusal import Refused
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+TYPING_EVERY_SECONDS = 2.0  # at most one typing notice per connection in this time
+
+# Close codes (docs/protocol.md). Daphne refuses 1012, so application codes are in 4000-4999.
+CLOSE_TOO_BIG = 1009
+CLOSE_SESSION_ENDED = 4001  # signed out, password changed or account deactivated: sign in again
+CLOSE_FELL_BEHIND = 4002  # too many unsent messages: reconnect with ?after= at once
+CLOSE_BAD_REQUEST = 4400  # the handshake's query was invalid
+CLOSE_UNAVAILABLE = 4503  # the database could not be read: reconnect with backoff
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process's room feed hands messages to every socket directly.
+    channel_layer_alias = None
+    feed = None
+    writer = None
+
+    async def connect(self):
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close()  # before accept: the handshake is refused
+            return
+        self.username = user.get_username()
+        self.user_id = user.pk
+        self.session_hash = room_events.session_hash(self.scope["session"].session_key)
+        self.last_id = 0
+        self.outbox = deque()
+        self.outbox_ready = asyncio.Event()
+        self.closing_with = None
+        self.last_typing = 0.0
+        await self.accept()
+        try:
+            after = _after_parameter(self.scope)
+        except ValueError:
+            await self._send_frame(Refused("invalid_frame", "?after= must be a whole number >= 0.").as_frame())
+            await self.close(CLOSE_BAD_REQUEST)
+            return
+        try:
+            await self._join(after)
+        except DatabaseError:
+            log.warning("socket refused: database unavailable", exc_info=True)
+            await self.close(CLOSE_UNAVAILABLE)
+            return
+        self.writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _join(self, after):
+        self.feed = room_feed.current()
+        live_from = await self.feed.attach(self)  # from here on, live messages queue in the outbox
+        replayed, first = [], None
+        if after is not None:
+            replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
+        newest = max([live_from] + [m.id for m in replayed[-1:]])
+        await self._send_frame(
+            {
+                "type": "hello",
+                "user": self.username,
+                "last_id": newest or None,
+                "max_length": settings.CHAT_MAX_LENGTH,
+            }
+        )
+        await self._send_frame({"type": "presence", "users": self.feed.presence_now()})
+        if first is not None:
+            await self._send_frame({"type": "gap", "after": after, "first": first})
+        for message in replayed:
+            await self._send_frame(message.as_frame())
+        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
+
+    async def disconnect(self, code):
+        if self.feed is not None:
+            await self.feed.detach(self)
+        if self.writer is not None:
+            self.writer.cancel()
+
+    # --- from the room feed -----------------------------------------------------------------------
+    def deliver(self, text, message_id):
+        if self.closing_with is not None:
+            return
+        if len(self.outbox) >= settings.CHAT_SEND_BACKLOG:
+            # Never a silent hole: close, and the client resumes with ?after= its last id.
+            self._close_soon(CLOSE_FELL_BEHIND)
+            return
+        self.outbox.append((message_id, text))
+        self.outbox_ready.set()
+
+    def revoke(self):
+        self._close_soon(CLOSE_SESSION_ENDED)
+
+    def _close_soon(self, code):
+        self.closing_with = code
+        self.outbox.clear()
+        self.outbox_ready.set()
+
+    async def _write(self):
+        try:
+            while True:
+                await self.outbox_ready.wait()
+                self.outbox_ready.clear()
+                if self.closing_with is not None:
+                    await self.close(self.closing_with)
+                    return
+                while self.outbox and self.closing_with is None:
+                    message_id, text = self.outbox.popleft()
+                    if message_id is not None:
+                        if message_id <= self.last_id:
+                            continue  # already replayed on connect
+                        self.last_id = message_id
+                    await self.send(text_data=text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.info("socket writer stopped: the client is gone", exc_info=True)
+
+    # --- from the client ------------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self._send_frame(Refused("invalid_frame", "Binary frames are not accepted.").as_frame())
+            return
+        if len(text_data) * 4 > MAX_FRAME_BYTES and len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+            await self.close(CLOSE_TOO_BIG)
+            return
+        command = None
+        try:
+            command = frames.parse(text_data)
+            await self._perform(command)
+        except Refused as refusal:
+            await self._send_frame(refusal.as_frame())
+        except Exception as error:
+            # The socket outlives any failure; the client learns the message was not stored.
+            log.warning("could not act on a frame", exc_info=True)
+            client_id = getattr(command, "client_id", None)
+            code, detail = ("unavailable", "The message could not be stored; send it again.")
+            if not isinstance(error, DatabaseError):
+                code, detail = ("server_error", "The server could not act on that frame.")
+            await self._send_frame(Refused(code, detail, client_id).as_frame())
+
+    async def _perform(self, command):
+        if isinstance(command, frames.Post):
+            message, created = await do_post_message(self.scope["user"], command.message, command.client_id)
+            if not created:
+                await self.send(text_data=frames.encode(message.as_frame()))  # the original, to the sender only
+        elif isinstance(command, frames.Typing):
+            now = time.monotonic()
+            if now - self.last_typing >= TYPING_EVERY_SECONDS:
+                self.last_typing = now
+                await room_events.announce_typing(self.username)
+        elif isinstance(command, frames.Ping):
+            await self._send_frame({"type": "pong"})
+
+    async def _send_frame(self, frame):
+        await self.send(text_data=frames.encode(frame))
+
+
+def _after_parameter(scope):
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
+    if not values:
+        return None
+    if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19):
+        raise ValueError(values[-1])
+    return int(values[-1])

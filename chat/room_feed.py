@@ -1,0 +1,220 @@
+"""The room as one server process sees it: a single channel-layer subscription for all its sockets.
+
+Every server process joins the room group once. Each event crosses Redis once per process and is
+encoded once by its sender; the feed hands the same text to every local listener. Messages are
+passed on strictly in id order: an id that jumps ahead is a hole (a delivery lost by the layer, or
+another process's message still in flight), filled from the database before going on, and a poll of
+the room's newest id catches what no later message reveals. See docs/architecture.md.
+
+A listener (the consumer) offers: username, user_id, session_hash, deliver(text, message_id) and
+revoke().
+"""
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections import Counter
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from chat import history, presence
+from chat.frames import encode
+
+log = logging.getLogger(__name__)
+
+ROOM_GROUP = "room.main"
+CATCH_UP_SECONDS = 2.0
+GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry
+PRESENCE_SETTLE_SECONDS = 0.2  # coalesces a burst of joins into one presence frame
+RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
+
+_feeds = weakref.WeakKeyDictionary()  # event loop -> RoomFeed
+
+
+def running():
+    """This process's feed, if a socket has started it."""
+    return _feeds.get(asyncio.get_running_loop())
+
+
+def current():
+    loop = asyncio.get_running_loop()
+    if loop not in _feeds:
+        _feeds[loop] = RoomFeed()
+    return _feeds[loop]
+
+
+class RoomFeed:
+    def __init__(self):
+        self.id = uuid.uuid4().hex
+        self.layer = get_channel_layer()
+        self.listeners = set()
+        self.last_id = 0
+        self.everyone = []
+        self.presence = presence.for_this_deployment()
+        self._users = Counter()
+        self._order = asyncio.Lock()
+        self._lifecycle = asyncio.Lock()
+        self._tasks = []
+        self._presence_pending = None
+
+    # --- listeners ------------------------------------------------------------------------------
+    async def attach(self, listener):
+        """Returns the id after which this listener will be handed every message, in order."""
+        async with self._lifecycle:
+            if not self._tasks:
+                await self._start()
+            self.listeners.add(listener)
+        self._count(listener.username, +1)
+        return self.last_id
+
+    async def detach(self, listener):
+        if listener not in self.listeners:
+            return
+        self.listeners.discard(listener)
+        self._count(listener.username, -1)
+        async with self._lifecycle:
+            if not self.listeners and self._tasks:
+                await self._stop()
+
+    def presence_now(self):
+        return sorted(set(self.everyone) | set(self._users))
+
+    # --- events -----------------------------------------------------------------------------------
+    async def handle(self, event):
+        kind = event["type"]
+        if kind == "room.message":
+            await self._on_message(event["id"], event["text"])
+        elif kind == "room.typing":
+            for listener in self.listeners:
+                if listener.username != event["user"]:
+                    listener.deliver(event["text"], None)
+        elif kind == "room.presence":
+            await self._refresh_presence()
+        elif kind == "room.revoke":
+            for listener in list(self.listeners):
+                if listener.user_id == event["user_id"] and event["session"] in (None, listener.session_hash):
+                    listener.revoke()
+
+    async def catch_up(self):
+        newest = await database_sync_to_async(history.newest_id)()
+        if newest > self.last_id:
+            async with self._order:
+                await self._fill_to(newest + 1)
+
+    async def _on_message(self, message_id, text):
+        async with self._order:
+            if message_id <= self.last_id:
+                return  # already passed on (a fill, the local shortcut, or a duplicate)
+            if message_id > self.last_id + 1:
+                await self._fill_to(message_id)
+            self._dispatch(message_id, text)
+
+    async def _fill_to(self, before_id):
+        # Commit order is id order, so every id below one we have seen is committed (or deleted).
+        for message in await database_sync_to_async(history.between)(self.last_id, before_id):
+            self._dispatch(message.id, encode(message.as_frame()))
+        self.last_id = max(self.last_id, before_id - 1)
+
+    def _dispatch(self, message_id, text):
+        self.last_id = message_id
+        for listener in self.listeners:
+            listener.deliver(text, message_id)
+
+    # --- presence -------------------------------------------------------------------------------
+    def _count(self, username, step):
+        before = len(self._users)
+        self._users[username] += step
+        if self._users[username] <= 0:
+            del self._users[username]
+        if len(self._users) != before and self._presence_pending is None and self._tasks:
+            self._presence_pending = asyncio.get_running_loop().create_task(self._announce_presence())
+
+    async def _announce_presence(self):
+        await asyncio.sleep(PRESENCE_SETTLE_SECONDS)
+        self._presence_pending = None
+        try:
+            await self.presence.report(self.id, list(self._users))
+            await self._refresh_presence()
+            await self.layer.group_send(ROOM_GROUP, {"type": "room.presence", "origin": self.id})
+        except Exception:
+            log.warning("could not announce presence", exc_info=True)
+
+    async def _refresh_presence(self):
+        everyone = await self.presence.everyone()
+        if everyone != self.everyone:
+            self.everyone = everyone
+            text = encode({"type": "presence", "users": everyone})
+            for listener in self.listeners:
+                listener.deliver(text, None)
+
+    # --- subscription -----------------------------------------------------------------------------
+    async def _start(self):
+        self.channel = await self.layer.new_channel("room-feed")
+        # Subscribe first, then read the newest id: nothing falls between the two.
+        try:
+            await self.layer.group_add(ROOM_GROUP, self.channel)
+        except Exception:
+            log.warning("channel layer unavailable; the room feed will retry", exc_info=True)
+        self.last_id = await database_sync_to_async(history.newest_id)()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._receive()), loop.create_task(self._maintain())]
+
+    async def _stop(self):
+        if self._presence_pending is not None:
+            self._tasks.append(self._presence_pending)
+            self._presence_pending = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self.everyone = []
+        try:
+            await self.layer.group_discard(ROOM_GROUP, self.channel)
+            await self.presence.withdraw(self.id)
+            await self.layer.group_send(ROOM_GROUP, {"type": "room.presence", "origin": self.id})
+        except Exception:
+            log.warning("could not leave the room group", exc_info=True)
+
+    async def _receive(self):
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+                delay = RETRY_FIRST_SECONDS
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("room feed lost the channel layer; retrying in %.1fs", delay, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                await self._rejoin()
+                continue
+            if event.get("origin") == self.id:
+                continue  # this process already handled its own event when it published it
+            try:
+                await self.handle(event)
+            except Exception:
+                # A failed fill leaves last_id where it was; the next catch-up fills the hole.
+                log.exception("room feed could not handle %s", event.get("type"))
+
+    async def _rejoin(self):
+        try:
+            await self.layer.group_add(ROOM_GROUP, self.channel)
+            await self.catch_up()
+        except Exception:
+            log.warning("room feed could not rejoin yet", exc_info=True)
+
+    async def _maintain(self):
+        elapsed = 0.0
+        while True:
+            await asyncio.sleep(CATCH_UP_SECONDS)
+            elapsed += CATCH_UP_SECONDS
+            try:
+                await self.catch_up()
+                if elapsed >= GROUP_REFRESH_SECONDS:
+                    elapsed = 0.0
+                    await self.layer.group_add(ROOM_GROUP, self.channel)
+            except Exception:
+                log.warning("room feed maintenance failed; retrying", exc_info=True)

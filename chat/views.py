@@ -1,0 +1,65 @@
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from chat import history
+from chat.history_query import LIMIT_MAX, HistoryQuery
+
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+@login_required
+def room(request):
+    return render(request, "chat/room.html", {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX})
+
+
+@require_GET
+def messages(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    query = HistoryQuery(request.GET)
+    if not query.is_valid():
+        parameter, detail = query.first_error()
+        return JsonResponse({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
+    before, after, limit = (query.cleaned_data[name] for name in ("before", "after", "limit"))
+    page = history.after(after, limit) if after is not None else history.before(before, limit)
+    return JsonResponse({"messages": [m.as_frame() for m in page.messages], "has_more": page.has_more})
+
+
+async def healthz(request):
+    checks = {"database": await _database_answers(), "channel_layer": await _channel_layer_answers()}
+    healthy = all(result == "ok" for result in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@database_sync_to_async
+def _database_check():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def _database_answers():
+    try:
+        await asyncio.wait_for(_database_check(), HEALTH_TIMEOUT_SECONDS)
+        return "ok"
+    except Exception as error:
+        return f"error: {type(error).__name__}"
+
+
+async def _channel_layer_answers():
+    # A real round trip through the layer: what every broadcast needs.
+    layer = get_channel_layer()
+    try:
+        channel = await layer.new_channel("healthz")
+        await asyncio.wait_for(layer.send(channel, {"type": "healthz"}), HEALTH_TIMEOUT_SECONDS)
+        await asyncio.wait_for(layer.receive(channel), HEALTH_TIMEOUT_SECONDS)
+        return "ok"
+    except Exception as error:
+        return f"error: {type(error).__name__}"

