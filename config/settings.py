@@ -96,6 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so a server process started by a test shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+if env.text("TEST_DATABASE_NAME"):
+    # Lets several checkouts run their tests on one PostgreSQL at once (tests/run.py sets it).
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.text("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ----------------------------------------------------------------------------

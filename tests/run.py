@@ -5,6 +5,7 @@ skip. Elsewhere, a missing Redis is replaced by the redis-server binary of the r
 missing PostgreSQL skips that run with a message.
 """
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -66,6 +67,10 @@ def main(args):
         "DATABASE_URL": POSTGRES,
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": f"kc3chat-test-{uuid.uuid4().hex[:8]}",
+        # One test database per checkout, so two checkouts can test at once; and no connection
+        # kept open by the database thread, so the test database can be dropped at the end.
+        "TEST_DATABASE_NAME": "test_kc3chat_" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8],
+        "DATABASE_CONN_MAX_AGE": "0",
         "KC3CHAT_SERVICES": "1",
     }
     try:
