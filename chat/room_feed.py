@@ -64,6 +64,7 @@ class RoomFeed:
         self._lifecycle = asyncio.Lock()
         self._tasks = []
         self._presence_pending = None
+        self._pings = {}  # token -> future, for round_trip()
 
     # --- listeners ------------------------------------------------------------------------------
     async def attach(self, listener):
@@ -83,6 +84,16 @@ class RoomFeed:
         async with self._lifecycle:
             if not self.listeners and self._tasks:
                 await self._stop()
+
+    async def round_trip(self):
+        """A message sent through the channel layer to this feed's own channel, and received."""
+        token = uuid.uuid4().hex
+        self._pings[token] = asyncio.get_running_loop().create_future()
+        try:
+            await self.layer.send(self.channel, {"type": "feed.ping", "token": token})
+            await self._pings[token]
+        finally:
+            del self._pings[token]
 
     def presence_now(self):
         return sorted(set(self.everyone) | set(self._users))
@@ -216,6 +227,11 @@ class RoomFeed:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 await self._rejoin()
+                continue
+            if event["type"] == "feed.ping":
+                waiting = self._pings.get(event["token"])
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
                 continue
             if event.get("origin") == self.id:
                 continue  # this process already handled its own event when it published it
