@@ -107,6 +107,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def revoke(self):
         self._close_soon(CLOSE_SESSION_ENDED)
 
+    def stop_serving(self):
+        self._close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
+
     def _close_soon(self, code):
         self.closing_with = code
         self.outbox.clear()
