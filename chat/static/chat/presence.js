@@ -4,8 +4,9 @@ import { paintAvatar } from "./avatar.js";
 import { element } from "./message_view.js";
 
 export class PresenceList {
-  constructor({ list, count, toggle, panel, me, texts }) {
-    Object.assign(this, { list, count, toggle, panel, me, texts });
+  // count: the words ("3 online") for screen readers; number: the figure shown on the button.
+  constructor({ list, count, number, toggle, panel, me, texts }) {
+    Object.assign(this, { list, count, number, toggle, panel, me, texts });
     toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && this.isOpen()) {
@@ -17,6 +18,7 @@ export class PresenceList {
 
   show(users) {
     this.count.textContent = this.texts.get("onlineCount", { count: users.length });
+    this.number.textContent = String(users.length);
     this.list.replaceChildren(...users.map((user) => this.person(user)));
   }
 

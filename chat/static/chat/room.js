@@ -39,7 +39,7 @@ const pager = new HistoryPager({
   onError: failedToLoad,
 });
 const presence = new PresenceList({
-  list: byId("people-list"), count: byId("people-count"), toggle: byId("people-toggle"), panel: byId("people"), me, texts,
+  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"), me, texts,
 });
 const typing = new TypingIndicator(byId("typing"), texts);
 const unread = new UnreadTitle();
