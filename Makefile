@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test migrate bench clean messages
+.PHONY: run test migrate bench clean serve collectstatic messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,24 @@ migrate: $(BIN)/.installed
 
 run: migrate
 	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 65536
+
+# Production: several worker processes, static files collected for WhiteNoise, migrations left to
+# `make migrate` (run once per deploy, not per process). Needs SECRET_KEY and ALLOWED_HOSTS
+# (.env.example). On SIGTERM uvicorn closes every socket with 1012 (service restart): pages reconnect.
+WORKERS ?= 2
+WS_IMPLEMENTATION ?= websockets-sansio
+SERVE_COMMAND = uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	--ws $(WS_IMPLEMENTATION) --ws-max-size 65536 --timeout-graceful-shutdown 10 --no-access-log
+
+collectstatic: $(BIN)/.installed
+	DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+
+serve: export DEBUG = false
+serve: collectstatic
+	$(BIN)/$(SERVE_COMMAND)
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 test: $(BIN)/.installed
 	$(BIN)/python -m tests.run

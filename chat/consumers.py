@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from chat import frames, history, room_events, room_feed
 from chat.posting import do_post_message
 from chat.refusal import Refused
+from chat.revocation import session_still_valid
 
 log = logging.getLogger(__name__)
 
@@ -41,41 +42,43 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.username = user.get_username()
         self.user_id = user.pk
-        self.session_hash = room_events.session_hash(self.scope["session"].session_key)
+        self.session_key = self.scope["session"].session_key
+        self.session_hash = room_events.session_hash(self.session_key)
         self.last_id = 0
         self.outbox = deque()
         self.outbox_ready = asyncio.Event()
         self.closing_with = None
         self.last_typing = 0.0
-        await self.accept()
         try:
             after = _after_parameter(self.scope)
         except ValueError:
+            await self.accept()
             await self._send_frame(Refused("invalid_frame", "?after= must be a whole number >= 0.").as_frame())
             await self.close(CLOSE_BAD_REQUEST)
             return
         try:
-            await self._join(after)
+            # Join before accepting: once the client sees the socket open, it misses nothing.
+            self.feed = room_feed.current()
+            live_from = await self.feed.attach(self)
+            if not await database_sync_to_async(session_still_valid)(self.session_key, self.user_id):
+                await self.close()
+                return
+            replayed, first = [], None
+            if after is not None:
+                replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
         except DatabaseError:
             log.warning("socket refused: database unavailable", exc_info=True)
+            await self.accept()
             await self.close(CLOSE_UNAVAILABLE)
             return
+        await self.accept()
+        await self._greet(after, live_from, replayed, first)
         self.writer = asyncio.get_running_loop().create_task(self._write())
 
-    async def _join(self, after):
-        self.feed = room_feed.current()
-        live_from = await self.feed.attach(self)  # from here on, live messages queue in the outbox
-        replayed, first = [], None
-        if after is not None:
-            replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
+    async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
         await self._send_frame(
-            {
-                "type": "hello",
-                "user": self.username,
-                "last_id": newest or None,
-                "max_length": settings.CHAT_MAX_LENGTH,
-            }
+            {"type": "hello", "user": self.username, "last_id": newest or None, "max_length": settings.CHAT_MAX_LENGTH}
         )
         await self._send_frame({"type": "presence", "users": self.feed.presence_now()})
         if first is not None:
@@ -103,6 +106,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def revoke(self):
         self._close_soon(CLOSE_SESSION_ENDED)
+
+    def stop_serving(self):
+        self._close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
 
     def _close_soon(self, code):
         self.closing_with = code

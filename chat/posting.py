@@ -9,7 +9,15 @@ from chat.models import MAIN_ROOM, Message, Room
 from chat.rate_limit import TokenBucket
 from chat.refusal import Refused
 
-_rate = TokenBucket(*settings.CHAT_RATE_LIMIT)
+_buckets = {}  # CHAT_RATE_LIMIT -> its TokenBucket (one, unless settings change under a test)
+
+
+def _rate_limit():
+    limit = settings.CHAT_RATE_LIMIT
+    if limit not in _buckets:
+        _buckets.clear()
+        _buckets[limit] = TokenBucket(*limit)
+    return _buckets[limit]
 
 
 def check_message(user, body, client_id):
@@ -19,7 +27,7 @@ def check_message(user, body, client_id):
         raise Refused(
             "too_long", f"The message is longer than {settings.CHAT_MAX_LENGTH} characters.", client_id
         )
-    if not _rate.allow(user.pk):
+    if not _rate_limit().allow(user.pk):
         raise Refused("rate_limited", "Too many messages; wait a moment and send again.", client_id)
 
 

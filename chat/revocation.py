@@ -1,13 +1,19 @@
 """A socket lives no longer than the session that opened it: sign-out, a new password or a
 deactivated account closes it (code 4001), on every server process."""
 
-from django.contrib.auth import get_user_model
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.utils.crypto import constant_time_compare
 
 from chat.room_events import revoke_sockets
+
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 @receiver(user_logged_out)
@@ -23,3 +29,13 @@ def close_sockets_when_credentials_change(sender, instance, update_fields=None, 
     stored = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
     if stored and (stored["password"] != instance.password or (stored["is_active"] and not instance.is_active)):
         transaction.on_commit(lambda: revoke_sockets(instance.pk))
+
+
+def session_still_valid(session_key, user_id):
+    """Re-read the session and user after a socket has joined the room: a sign-out, new password or
+    deactivation that happened between the handshake and the join would otherwise go unnoticed."""
+    session = SessionStore(session_key)
+    if session.get(SESSION_KEY) != str(user_id):
+        return False
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())

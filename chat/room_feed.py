@@ -6,8 +6,11 @@ passed on strictly in id order: an id that jumps ahead is a hole (a delivery los
 another process's message still in flight), filled from the database before going on, and a poll of
 the room's newest id catches what no later message reveals. See docs/architecture.md.
 
-A listener (the consumer) offers: username, user_id, session_hash, deliver(text, message_id) and
-revoke().
+A listener (the consumer) offers: username, user_id, session_hash, deliver(text, message_id),
+revoke() and stop_serving().
+
+With Redis, the feed also keeps this process's presence report alive and its claim that this
+Redis belongs to this database (chat/database_identity.py) while it has listeners.
 """
 
 import asyncio
@@ -18,15 +21,17 @@ from collections import Counter
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
-from chat import history, presence
+from chat import database_identity, history, presence, shared_redis
 from chat.frames import encode
 
 log = logging.getLogger(__name__)
 
 ROOM_GROUP = "room.main"
 CATCH_UP_SECONDS = 2.0
-GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry
+GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry (settings: 86400)
+PRESENCE_CHECK_SECONDS = 2.0  # how soon the users of a dead process disappear after their report lapses
 PRESENCE_SETTLE_SECONDS = 0.2  # coalesces a burst of joins into one presence frame
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
 
@@ -52,12 +57,14 @@ class RoomFeed:
         self.listeners = set()
         self.last_id = 0
         self.everyone = []
-        self.presence = presence.for_this_deployment()
+        self.redis = None
+        self.presence = presence.LocalPresence()
         self._users = Counter()
         self._order = asyncio.Lock()
         self._lifecycle = asyncio.Lock()
         self._tasks = []
         self._presence_pending = None
+        self._pings = {}  # token -> future, for round_trip()
 
     # --- listeners ------------------------------------------------------------------------------
     async def attach(self, listener):
@@ -77,6 +84,16 @@ class RoomFeed:
         async with self._lifecycle:
             if not self.listeners and self._tasks:
                 await self._stop()
+
+    async def round_trip(self):
+        """A message sent through the channel layer to this feed's own channel, and received."""
+        token = uuid.uuid4().hex
+        self._pings[token] = asyncio.get_running_loop().create_future()
+        try:
+            await self.layer.send(self.channel, {"type": "feed.ping", "token": token})
+            await self._pings[token]
+        finally:
+            del self._pings[token]
 
     def presence_now(self):
         return sorted(set(self.everyone) | set(self._users))
@@ -151,6 +168,17 @@ class RoomFeed:
 
     # --- subscription -----------------------------------------------------------------------------
     async def _start(self):
+        self.redis = shared_redis.client()
+        self.presence = presence.for_this_deployment(self.redis)
+        if self.redis is not None:
+            try:
+                await database_identity.claim(self.redis)
+            except database_identity.DatabaseMismatch:
+                log.error("refusing to serve the room", exc_info=True)
+                await self._close_redis()
+                raise
+            except Exception:
+                log.warning("could not claim Redis for this database yet; the feed will retry", exc_info=True)
         self.channel = await self.layer.new_channel("room-feed")
         # Subscribe first, then read the newest id: nothing falls between the two.
         try:
@@ -176,6 +204,15 @@ class RoomFeed:
             await self.layer.group_send(ROOM_GROUP, {"type": "room.presence", "origin": self.id})
         except Exception:
             log.warning("could not leave the room group", exc_info=True)
+        await self._close_redis()
+
+    async def _close_redis(self):
+        if self.redis is not None:
+            try:
+                await self.redis.aclose()
+            except Exception:
+                log.warning("could not close the Redis client", exc_info=True)
+            self.redis = None
 
     async def _receive(self):
         delay = RETRY_FIRST_SECONDS
@@ -190,6 +227,11 @@ class RoomFeed:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 await self._rejoin()
+                continue
+            if event["type"] == "feed.ping":
+                waiting = self._pings.get(event["token"])
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
                 continue
             if event.get("origin") == self.id:
                 continue  # this process already handled its own event when it published it
@@ -207,14 +249,38 @@ class RoomFeed:
             log.warning("room feed could not rejoin yet", exc_info=True)
 
     async def _maintain(self):
-        elapsed = 0.0
+        loop = asyncio.get_running_loop()
+        heartbeat_every = settings.PRESENCE_TTL_SECONDS / 3
+        last_heartbeat = last_group_refresh = last_presence_check = loop.time()
         while True:
-            await asyncio.sleep(CATCH_UP_SECONDS)
-            elapsed += CATCH_UP_SECONDS
-            try:
-                await self.catch_up()
-                if elapsed >= GROUP_REFRESH_SECONDS:
-                    elapsed = 0.0
-                    await self.layer.group_add(ROOM_GROUP, self.channel)
-            except Exception:
-                log.warning("room feed maintenance failed; retrying", exc_info=True)
+            await asyncio.sleep(min(CATCH_UP_SECONDS, PRESENCE_CHECK_SECONDS, heartbeat_every))
+            now = loop.time()
+            await self._attempt("catch up", self.catch_up)
+            if now - last_heartbeat >= heartbeat_every:
+                last_heartbeat = now
+                await self._attempt("renew presence", self.presence.report, self.id, list(self._users))
+                if self.redis is not None:
+                    await self._attempt("renew the database claim", self._renew_claim)
+            if now - last_presence_check >= PRESENCE_CHECK_SECONDS:
+                last_presence_check = now
+                await self._attempt("check presence", self._refresh_presence)
+            if now - last_group_refresh >= GROUP_REFRESH_SECONDS:
+                # Group membership lapses after group_expiry unless added again: never while serving.
+                last_group_refresh = now
+                await self._attempt("refresh the group", self.layer.group_add, ROOM_GROUP, self.channel)
+
+    async def _attempt(self, what, action, *args):
+        try:
+            await action(*args)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("room feed could not %s; retrying", what, exc_info=True)
+
+    async def _renew_claim(self):
+        try:
+            await database_identity.claim(self.redis)
+        except database_identity.DatabaseMismatch:
+            log.error("stopping: closing every socket of this process", exc_info=True)
+            for listener in list(self.listeners):
+                listener.stop_serving()

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chat import history
+from chat import history, room_feed
 from chat.history_query import LIMIT_MAX, HistoryQuery
 
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -54,7 +54,16 @@ async def _database_answers():
 
 
 async def _channel_layer_answers():
-    # A real round trip through the layer: what every broadcast needs.
+    # A real round trip through the layer: what every broadcast needs. While this process's room
+    # feed is receiving, through the feed's own channel (a second receiver on the process's
+    # channels_redis client timed out there, once the feed was running).
+    feed = room_feed.running()
+    if feed is not None and feed.listeners:
+        try:
+            await asyncio.wait_for(feed.round_trip(), HEALTH_TIMEOUT_SECONDS)
+            return "ok"
+        except Exception as error:
+            return f"error: {type(error).__name__}"
     layer = get_channel_layer()
     try:
         channel = await layer.new_channel("healthz")

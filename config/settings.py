@@ -107,13 +107,28 @@ REDIS_URL = env.text("REDIS_URL")
 # one delivery per process per event; capacity bounds a process that has fallen behind, and a
 # message it drops is fetched again from the database by the id gap it leaves.
 CHANNEL_CAPACITY = env.integer("CHANNEL_CAPACITY", 5000)
-if REDIS_URL:
+# Every process on one Redis with one REDIS_PREFIX is one chat (and must share its database).
+REDIS_PREFIX = env.text("REDIS_PREFIX", "kc3chat")
+# Users of a server process that stopped heartbeating leave everyone's presence after this long.
+PRESENCE_TTL_SECONDS = env.integer("PRESENCE_TTL_SECONDS", 30)
+# "core" (RedisChannelLayer) or "pubsub" (RedisPubSubChannelLayer): bench/RESULTS.md compares them.
+REDIS_CHANNEL_LAYER = env.text("REDIS_CHANNEL_LAYER", "core")
+if REDIS_CHANNEL_LAYER not in ("core", "pubsub"):
+    raise ImproperlyConfigured(f"REDIS_CHANNEL_LAYER={REDIS_CHANNEL_LAYER!r}: use core or pubsub")
+if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": env.text("REDIS_PREFIX", "kc3chat"),
+                "prefix": REDIS_PREFIX,
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": 60,
                 "group_expiry": 86400,
@@ -186,7 +201,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env.flag("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS and env.flag("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = HTTPS and env.flag("SECURE_HSTS_PRELOAD", True)
 if env.flag("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True

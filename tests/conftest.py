@@ -28,6 +28,11 @@ RECEIVE_TIMEOUT = 5
 
 
 @pytest.fixture
+def no_rate_limit(settings):
+    settings.CHAT_RATE_LIMIT = (0, 1)
+
+
+@pytest.fixture
 def make_user(transactional_db):
     def make(username, password=PASSWORD, **extra):
         return get_user_model().objects.create_user(username=username, password=password, **extra)

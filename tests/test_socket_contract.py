@@ -138,6 +138,7 @@ async def test_a_frame_over_64_kib_closes_the_socket_with_1009(make_user, joined
 
 
 async def test_posting_faster_than_the_rate_limit_is_refused_and_stores_nothing_extra(make_user, joined_socket, settings):
+    settings.CHAT_RATE_LIMIT = (5, 10)
     async with joined_socket(await _user(make_user, "alice")) as a:
         for n in range(30):
             await a.post(f"flood {n}", client_id=f"f-{n}")

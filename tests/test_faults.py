@@ -1,0 +1,204 @@
+"""Faults: Redis or PostgreSQL going away, a server killed under traffic, a client that stops reading.
+
+Each test runs servers on a Redis and a PostgreSQL of its own (tests/throwaway_services.py), never
+the machine's shared ones. They run in the PostgreSQL + Redis pass of `make test`.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import urllib.error
+import urllib.request
+
+import pytest
+import websockets
+
+from tests.chat_client import Participant, prepare_people
+from tests.conftest import ServerProcess
+from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("KC3CHAT_SERVICES"), reason="fault tests run in the PostgreSQL + Redis pass (tests/run.py)"
+)
+
+
+@pytest.fixture
+def postgres():
+    cluster = ThrowawayPostgres()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def redis():
+    server = ThrowawayRedis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def servers():
+    started = []
+
+    def start(**env):
+        server = ServerProcess({"CHAT_RATE_LIMIT": "0", **env})
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def get(server, path, session_key=None):
+    request = urllib.request.Request(server.url + path)
+    if session_key:
+        request.add_header("Cookie", f"sessionid={session_key}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+async def eventually(check, timeout=20):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await asyncio.to_thread(check):
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.2)
+
+
+async def typing_reaches(sender, receiver, timeout=15):
+    """Typing notices travel only through the channel layer: their arrival proves live delivery."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    seen_before = len(receiver.typing)
+    while len(receiver.typing) == seen_before:
+        assert asyncio.get_running_loop().time() < deadline, "typing never arrived"
+        await sender.socket.send(json.dumps({"type": "typing"}))
+        await asyncio.sleep(2.1)  # the server passes on one typing notice per 2 s per socket
+
+
+async def test_a_redis_outage_keeps_http_and_stored_messages_flowing_and_live_delivery_comes_back(
+    postgres, redis, servers
+):
+    keys = prepare_people(postgres.url, ["alice", "bob"])
+    env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url}
+    a, b = servers(**env), servers(**env)
+    alice, bob = Participant("alice", keys["alice"], [a]), Participant("bob", keys["bob"], [b])
+    for person in (alice, bob):
+        person.start()
+        await person.connected.wait()
+    try:
+        await typing_reaches(alice, bob)
+        redis.stop()
+        await eventually(lambda: get(a, "/healthz")[0] == 503)
+        assert "error" in get(a, "/healthz")[1]["channel_layer"]
+        assert get(a, "/api/messages/", keys["alice"])[0] == 200
+
+        await alice.post("said while Redis was down", "down-1")
+        await alice.until(lambda p: "down-1" in p.acked)
+        await bob.until(lambda p: alice.acked["down-1"] in p.ids)  # from the database, by the feed's poll
+
+        redis.start()
+        await eventually(lambda: get(a, "/healthz")[0] == 200 and get(b, "/healthz")[0] == 200)
+        await typing_reaches(alice, bob)
+        await alice.post("and after", "up-1")
+        await bob.until(lambda p: alice.acked.get("up-1") in p.ids)
+        assert sorted(bob.ids) == bob.ids == sorted(set(bob.ids))
+    finally:
+        await alice.stop()
+        await bob.stop()
+
+
+async def test_a_postgres_restart_refuses_posts_with_an_error_then_recovers_by_itself(postgres, redis, servers):
+    keys = prepare_people(postgres.url, ["alice"])
+    server = servers(DATABASE_URL=postgres.url, REDIS_URL=redis.url)
+    alice = Participant("alice", keys["alice"], [server])
+    alice.start()
+    await alice.connected.wait()
+    try:
+        await alice.post("before", "pg-0")
+        await alice.until(lambda p: "pg-0" in p.acked)
+        postgres.stop()
+        await alice.post("while the database restarts", "pg-1")
+        await alice.until(lambda p: any(e["client_id"] == "pg-1" for e in p.errors))
+        assert [e["code"] for e in alice.errors if e["client_id"] == "pg-1"] == ["unavailable"]
+        assert "pg-1" not in alice.acked
+        assert get(server, "/healthz")[0] == 503
+        postgres.start()
+        await eventually(lambda: get(server, "/healthz")[0] == 200)
+        await alice.until(lambda p: p.connected.is_set())
+        await alice.post("while the database restarts", "pg-1")  # the page's retry, same client_id
+        await alice.until(lambda p: "pg-1" in p.acked)
+        status, page = get(server, "/api/messages/", keys["alice"])
+        assert [m["client_id"] for m in page["messages"]] == ["pg-0", "pg-1"]
+    finally:
+        await alice.stop()
+
+
+async def test_a_server_killed_under_traffic_loses_no_acknowledged_message_and_doubles_none(
+    postgres, redis, servers
+):
+    names = [f"p{n}" for n in range(6)]
+    keys = prepare_people(postgres.url, names)
+    env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url}
+    a, b = servers(**env), servers(**env)
+    people = [Participant(name, keys[name], [a, b] if n % 2 else [b, a]) for n, name in enumerate(names)]
+    for person in people:
+        person.start()
+        await person.connected.wait()
+
+    async def keep_posting(person, rounds):
+        for k in range(rounds):
+            await person.post(f"{person.name} {k}", f"{person.name}-{k}")
+            await asyncio.sleep(0.02)
+
+    try:
+        traffic = asyncio.gather(*(keep_posting(p, 60) for p in people))
+        await asyncio.sleep(0.6)
+        os.kill(a.process.pid, signal.SIGKILL)
+        await traffic
+        status, newest = get(b, "/api/messages/?limit=1", keys["p0"])
+        last_id = newest["messages"][-1]["id"]
+        for person in people:
+            await person.until(lambda p: p.last_id >= last_id)
+    finally:
+        for person in people:
+            await person.stop()
+    acked = {i for person in people for i in person.acked.values()}
+    assert len(acked) > 100
+    for person in people:
+        assert person.ids == sorted(set(person.ids)), f"{person.name} saw an id twice or out of order"
+        assert acked <= set(person.ids), f"{person.name} missed an acknowledged message"
+    assert any(1006 in p.closes or None in p.closes for p in people)  # someone really lost a server
+
+
+async def test_a_client_that_stops_reading_is_cut_off_and_does_not_stall_the_others(postgres, redis, servers):
+    keys = prepare_people(postgres.url, ["alice", "bob", "sleepy"])
+    server = servers(DATABASE_URL=postgres.url, REDIS_URL=redis.url, CHAT_SEND_BACKLOG="50")
+    alice, bob = Participant("alice", keys["alice"], [server]), Participant("bob", keys["bob"], [server])
+    # A client that never reads: websockets stops reading the socket once its small queue is full.
+    sleepy = await websockets.connect(
+        f"ws://127.0.0.1:{server.port}/ws/chat/",
+        additional_headers={"Cookie": f"sessionid={keys['sleepy']}", "Origin": server.url},
+        max_queue=1, read_limit=2**12,
+    )
+    for person in (alice, bob):
+        person.start()
+        await person.connected.wait()
+    try:
+        for k in range(1500):
+            await alice.post("x" * 1900 + str(k), f"a-{k}")
+            if k % 100 == 99:
+                await bob.until(lambda p: len(p.ids) >= k - 50)
+        await bob.until(lambda p: len(p.ids) == 1500, timeout=60)
+        assert bob.ids == sorted(set(bob.ids))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(sleepy.recv(), 10)
+        assert closed.value.rcvd.code == 4002
+    finally:
+        await alice.stop()
+        await bob.stop()
+        await sleepy.close()

@@ -1,0 +1,81 @@
+"""?after= resume: what a reconnecting socket missed arrives once, in order, then live messages."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_limit")]
+
+
+async def test_a_resumed_socket_gets_exactly_the_messages_it_missed_in_order_then_live_ones(make_user, joined_socket):
+    alice, bob = await _users(make_user, "alice", "bob")
+    async with joined_socket(alice) as a:
+        await a.post("seen before leaving")
+        seen = await a.receive_until("chat")
+    async with joined_socket(bob) as b:
+        for n in range(30):
+            await b.post(f"missed {n}")
+            await b.receive_until("chat")
+    async with joined_socket(alice, f"?after={seen['id']}") as a:
+        replayed = await a.chats(30)
+        assert [m["message"] for m in replayed] == [f"missed {n}" for n in range(30)]
+        assert [m["id"] for m in replayed] == list(range(seen["id"] + 1, seen["id"] + 31))
+        assert a.hello["last_id"] == replayed[-1]["id"]
+        await a.post("live again")
+        assert (await a.receive_until("chat"))["message"] == "live again"
+        assert await a.more_chats() == []
+
+
+async def test_messages_posted_during_a_replay_arrive_once_and_after_it(make_user, joined_socket, open_socket):
+    alice, bob, carol = await _users(make_user, "alice", "bob", "carol")
+    async with joined_socket(bob) as b:
+        for n in range(40):
+            await b.post(f"before {n}")
+            await b.receive_until("chat")
+        # carol keeps posting while alice resumes from the start
+        poster = asyncio.ensure_future(_post_many(joined_socket, carol, 40))
+        await asyncio.sleep(0)
+        async with joined_socket(alice, "?after=0") as a:
+            await poster
+            received = await a.chats(80, timeout=10)
+            assert await a.more_chats() == []
+    ids = [m["id"] for m in received]
+    assert ids == sorted(set(ids)) == list(range(1, 81))
+
+
+async def test_more_than_the_replay_cap_sends_a_gap_frame_then_the_newest_messages(
+    make_user, joined_socket, settings
+):
+    settings.CHAT_REPLAY_LIMIT = 10
+    alice, bob = await _users(make_user, "alice", "bob")
+    async with joined_socket(bob) as b:
+        for n in range(25):
+            await b.post(f"m{n}")
+            await b.receive_until("chat")
+    async with joined_socket(alice, "?after=3") as a:
+        gap = await a.receive_until("gap")
+        assert gap == {"type": "gap", "after": 3, "first": 16}
+        replayed = await a.chats(10)
+        assert [m["id"] for m in replayed] == list(range(16, 26))
+
+
+async def test_resuming_after_the_newest_id_replays_nothing(make_user, joined_socket):
+    alice = (await _users(make_user, "alice"))[0]
+    async with joined_socket(alice) as a:
+        await a.post("only")
+        only = await a.receive_until("chat")
+    async with joined_socket(alice, f"?after={only['id']}") as a:
+        assert a.hello["last_id"] == only["id"]
+        assert await a.more_chats() == []
+
+
+async def _post_many(joined_socket, user, count):
+    async with joined_socket(user) as sock:
+        for n in range(count):
+            await sock.post(f"during {n}")
+            await sock.receive_until("chat")
+
+
+async def _users(make_user, *names):
+    return [await database_sync_to_async(make_user)(name) for name in names]

