@@ -65,3 +65,13 @@ def test_someone_using_only_the_keyboard_can_write_see_who_is_online_and_switch_
     expect(room.page.get_by_role("button", name="日本語")).to_be_focused()
     keyboard.press("Enter")
     expect(room.connection).to_have_text("接続済み")
+
+
+def test_signing_out_in_one_tab_sends_the_other_tab_to_the_sign_in_page(make_user, start_server, browser_session):
+    room = RoomPage(browser_session(start_server(), make_user("alice")))
+    other_tab = room.page.context.new_page()
+    other_tab.goto("/")
+    other_tab.locator(".menu summary").click()
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(room.page).to_have_url("/accounts/login/?next=/")
+    expect(room.page.get_by_role("heading", name="Sign in")).to_be_visible()

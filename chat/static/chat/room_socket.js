@@ -21,7 +21,8 @@ export class RoomSocket {
     this.pingTimer = null;
     this.pongTimer = null;
     window.addEventListener("online", () => this.reconnectNow());
-    window.addEventListener("offline", () => this.onState("offline"));
+    // The browser knows the network is gone: drop the socket now rather than wait for the ping.
+    window.addEventListener("offline", () => this.giveUp());
   }
 
   start() {
@@ -47,7 +48,7 @@ export class RoomSocket {
     const socket = new WebSocket(`${scheme}://${location.host}${this.path}${query}`);
     this.socket = socket;
     this.greeted = false;
-    this.onState(this.failures ? "reconnecting" : "connecting");
+    this.onState(this.stateWhileConnecting());
     socket.addEventListener("message", (event) => {
       if (socket !== this.socket) return;
       this.heardFromServer();
@@ -79,10 +80,15 @@ export class RoomSocket {
       return;
     }
     this.failures += 1;
-    this.onState(navigator.onLine === false ? "offline" : "reconnecting");
+    this.onState(this.stateWhileConnecting());
     // A handshake that never got a hello may mean the session is gone (the server refuses it then).
     if (!wasGreeted) this.checkSession().catch(() => this.onSessionEnded());
     this.retryTimer = setTimeout(() => this.connect(), this.retryDelay());
+  }
+
+  stateWhileConnecting() {
+    if (navigator.onLine === false) return "offline";
+    return this.failures ? "reconnecting" : "connecting";
   }
 
   retryDelay() {
@@ -92,7 +98,18 @@ export class RoomSocket {
 
   reconnectNow() {
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) return;
+    this.failures = Math.max(this.failures, 1); // shown as "reconnecting", not as a first connection
     this.connect();
+  }
+
+  giveUp() {
+    const socket = this.socket;
+    if (socket === null) {
+      this.onState("offline");
+      return;
+    }
+    socket.close();
+    this.closed({ code: 1006 });
   }
 
   heardFromServer() {
@@ -104,12 +121,8 @@ export class RoomSocket {
   ping() {
     if (!this.send({ type: "ping" })) return;
     const socket = this.socket;
-    this.pongTimer = setTimeout(() => {
-      // A dead connection may take long to report its close: give it up now and reconnect.
-      if (socket !== this.socket) return;
-      socket.close();
-      this.closed({ code: 1006 });
-    }, PONG_WITHIN_MS);
+    // A dead connection may take long to report its close: give it up now and reconnect.
+    this.pongTimer = setTimeout(() => socket === this.socket && this.giveUp(), PONG_WITHIN_MS);
   }
 
   stopPinging() {
