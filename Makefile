@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test migrate bench clean serve collectstatic
+.PHONY: run test migrate bench clean serve collectstatic messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m tests.run
+
+# After changing translatable text: update locale/*/django.po, translate, then commit .po and .mo.
+messages: $(BIN)/.installed
+	command -v msgfmt >/dev/null || (apt-get update && apt-get install -y gettext)
+	$(BIN)/python manage.py makemessages -l ja -l en --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) db staticfiles

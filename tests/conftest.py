@@ -165,7 +165,7 @@ class ServerProcess:
     def __init__(self, extra_env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {
+        self.env = {
             **os.environ,
             "DEBUG": "true",
             "DATABASE_URL": database_url_for_servers(),
@@ -176,10 +176,13 @@ class ServerProcess:
         self.log_path = ROOT / "test-artifacts" / f"server-{self.port}.log"
         self.log_path.parent.mkdir(exist_ok=True)
         self.log = open(self.log_path, "w")
+        self._start()
+
+    def _start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
              "--port", str(self.port), "--ws-max-size", "65536"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
 
@@ -196,13 +199,24 @@ class ServerProcess:
         raise RuntimeError(f"server did not listen on {self.port}")
 
     def stop(self):
+        self._end_process()
+        self.log.close()
+
+    def restart(self, while_stopped=None):
+        """Stops the server, calls while_stopped() if given, and starts it again on the same port."""
+        self._end_process()
+        if while_stopped is not None:
+            while_stopped()
+        self._start()
+
+    def _end_process(self):
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        self.log.close()
+                self.process.wait()
 
     def log_text(self):
         return self.log_path.read_text()

@@ -46,6 +46,15 @@ def pytest(label, env, args):
     return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env={**os.environ, **env})
 
 
+def browser_setup(in_ci):
+    """Installs chromium and the fonts the browser tests need (they run once, on the services stack)."""
+    code = subprocess.call(["sh", str(ROOT / "tests" / "browser" / "setup.sh")], cwd=ROOT)
+    if code != 0:
+        if in_ci:
+            sys.exit("CI: tests/browser/setup.sh could not install chromium and its fonts")
+        print("\n*** tests/browser/setup.sh failed: the browser tests will be SKIPPED on this machine ***")
+
+
 def main(args):
     in_ci = os.environ.get("CI", "").lower() == "true"
     base = {"DEBUG": "true", "DATABASE_URL": "", "REDIS_URL": ""}
@@ -73,8 +82,9 @@ def main(args):
         "DATABASE_CONN_MAX_AGE": "0",
         "KC3CHAT_SERVICES": "1",
     }
+    browser_setup(in_ci)
     try:
-        failed |= pytest("services: PostgreSQL + Redis", services, args)
+        failed |= pytest("services: PostgreSQL + Redis (and the browser tests)", services, args)
     finally:
         if redis_process:
             redis_process.terminate()

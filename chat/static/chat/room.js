@@ -1,176 +1,135 @@
-// The room page: history over HTTP, live messages over the socket, resume with ?after= on reconnect.
-// User text is only ever set with textContent.
+// The room page: wires the parts together. Each part (one file each) does one job:
+//   room_socket       the WebSocket: resume with ?after=, backoff, close codes
+//   history_pager     history over HTTP: newest page, older pages, gaps
+//   message_list      confirmed messages in id order, once each, with days and grouping
+//   outbox            what the user wrote until the server acknowledges it
+//   composer          the message box
+//   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
+//   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
+// Configuration and translated words come from data- attributes in room.html.
 
-const RECONNECT_FIRST_MS = 500;
-const RECONNECT_MAX_MS = 15000;
-const TYPING_EVERY_MS = 2000;
-const TYPING_SHOWN_MS = 4000;
+import { ClockFormat, readerLocale } from "./clock_format.js";
+import { Composer } from "./composer.js";
+import { ConnectionStatus } from "./connection_status.js";
+import { HistoryPager, SessionEnded } from "./history_pager.js";
+import { MessageList } from "./message_list.js";
+import { Outbox } from "./outbox.js";
+import { PresenceList } from "./presence.js";
+import { RoomSocket } from "./room_socket.js";
+import { ScrollFollower } from "./scroll_follow.js";
+import { Texts } from "./texts.js";
+import { TypingIndicator } from "./typing_indicator.js";
+import { UnreadTitle } from "./unread_title.js";
+import { paintAvatar } from "./avatar.js";
 
-const room = document.getElementById("room");
-const list = document.getElementById("messages");
-const input = document.getElementById("message-input");
-const composer = document.getElementById("composer");
-const connection = document.getElementById("connection");
-const presence = document.getElementById("presence");
-const typing = document.getElementById("typing");
-const me = room.dataset.user;
-const messagesUrl = room.dataset.messagesUrl;
-const pageLimit = Number(room.dataset.pageLimit);
+const DAY_CHECK_EVERY_MS = 60 * 1000; // "Today" becomes "Yesterday" after midnight
 
-const shown = new Map(); // message id -> <li>
-const pending = new Map(); // client_id -> {text, li}
-let lastId = 0; // newest id shown; ?after= resumes from it
-let oldestId = null;
-let hasOlder = true;
-let socket = null;
-let reconnectDelay = RECONNECT_FIRST_MS;
-let lastTypingSent = 0;
-let typingTimer = null;
+const byId = (id) => document.getElementById(id);
+const room = byId("room");
+const config = room.dataset;
+const me = config.user;
+const texts = new Texts(byId("texts"));
+const clock = new ClockFormat(readerLocale());
 
-function showMessage(msg) {
-  if (shown.has(msg.id)) return;
-  const li = (msg.client_id && pending.get(msg.client_id)?.li) || document.createElement("li");
-  if (msg.client_id) pending.delete(msg.client_id);
-  li.className = msg.user === me ? "message mine" : "message";
-  li.dataset.id = msg.id;
-  li.replaceChildren(part("span", "author", msg.user), part("time", "time", new Date(msg.ts).toLocaleTimeString()),
-    part("p", "body", msg.message));
-  shown.set(msg.id, li);
-  const next = [...shown.keys()].filter((id) => id > msg.id).sort((a, b) => a - b)[0];
-  list.insertBefore(li, next ? shown.get(next) : firstPending());
-  lastId = Math.max(lastId, msg.id);
-  oldestId = oldestId === null ? msg.id : Math.min(oldestId, msg.id);
-}
+const status = new ConnectionStatus(byId("connection"), texts);
+const follower = new ScrollFollower(byId("timeline"), byId("jump"), texts);
+const list = new MessageList(byId("messages"), { me, clock, texts });
+const pager = new HistoryPager({
+  url: config.messagesUrl, gapPageSize: Number(config.pageLimit), list, follower, edge: byId("history-edge"), texts,
+  onError: failedToLoad,
+});
+const presence = new PresenceList({
+  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"), me, texts,
+});
+const typing = new TypingIndicator(byId("typing"), texts);
+const unread = new UnreadTitle();
+const announcer = byId("announcer");
 
-function firstPending() {
-  return list.querySelector("li.pending");
-}
-
-function part(tag, className, text) {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
-  return node;
-}
-
-async function fetchPage(query) {
-  const response = await fetch(`${messagesUrl}?${query}`, { headers: { Accept: "application/json" } });
-  if (response.status === 401 || response.status === 403) window.location.reload();
-  if (!response.ok) throw new Error(`history: ${response.status}`);
-  return response.json();
-}
-
-async function loadOlder() {
-  if (!hasOlder) return;
-  const before = list.scrollHeight - list.scrollTop;
-  const page = await fetchPage(oldestId ? `before=${oldestId}&limit=50` : "limit=50");
-  page.messages.forEach(showMessage);
-  hasOlder = page.has_more;
-  list.scrollTop = list.scrollHeight - before;
-}
-
-async function fillGap(after, first) {
-  // The server replayed only the newest part: page the hole over HTTP.
-  let cursor = after;
-  while (cursor < first - 1) {
-    const page = await fetchPage(`after=${cursor}&limit=${pageLimit}`);
-    page.messages.filter((m) => m.id < first).forEach(showMessage);
-    if (!page.messages.length) break;
-    cursor = page.messages[page.messages.length - 1].id;
-  }
-}
-
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const query = lastId ? `?after=${lastId}` : "";
-  socket = new WebSocket(`${scheme}://${location.host}/ws/chat/${query}`);
-  setConnection("connecting");
-  socket.onmessage = (event) => receive(JSON.parse(event.data));
-  socket.onclose = (event) => {
-    setConnection("reconnecting");
-    if (event.code === 4001) return window.location.reload(); // signed out: the server sends us to login
-    const delay = reconnectDelay * (0.5 + Math.random());
-    reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
-    setTimeout(connect, event.code === 4002 ? 0 : delay);
-  };
-}
+const socket = new RoomSocket({
+  path: config.socketPath,
+  resumeFrom: () => pager.resumeFrom(),
+  onFrame: receive,
+  onState: (state) => status.show(state),
+  onSessionEnded: goToLogin,
+  onClosed: () => outbox.connectionLost(),
+  checkSession: () => pager.fetchPage({ limit: 1 }).catch((error) => {
+    if (error instanceof SessionEnded) throw error; // any other failure: the server is just away
+  }),
+});
+const composer = new Composer(byId("composer"), {
+  maxLength: Number(config.maxLength),
+  texts,
+  onSend: (text) => {
+    outbox.write(text);
+    follower.toEnd();
+  },
+  onTyping: () => socket.send({ type: "typing" }),
+});
+const outbox = new Outbox(byId("outbox"), {
+  me, texts, clock, send: (frame) => socket.send(frame), edit: (text) => composer.takeBack(text),
+});
 
 function receive(frame) {
   switch (frame.type) {
     case "hello":
-      reconnectDelay = RECONNECT_FIRST_MS;
-      setConnection("connected");
-      for (const [clientId, { text }] of pending) send({ type: "chat", message: text, client_id: clientId });
+      composer.setMaxLength(frame.max_length);
+      if (!pager.loaded) loadHistory(); // the first load failed: try again now the server answers
+      outbox.flush();
       break;
     case "chat":
-      showMessage(frame);
-      scrollToEnd();
+      showNew(frame);
       break;
     case "gap":
-      fillGap(frame.after, frame.first);
+      pager.fillGap(frame.after, frame.first).catch(failedToLoad);
       break;
     case "presence":
-      presence.textContent = frame.users.join(", ");
+      presence.show(frame.users);
       break;
     case "typing":
-      typing.textContent = `${frame.user} …`;
-      clearTimeout(typingTimer);
-      typingTimer = setTimeout(() => (typing.textContent = ""), TYPING_SHOWN_MS);
+      if (frame.user !== me) typing.someoneTyping(frame.user);
       break;
-    case "error": {
-      const item = pending.get(frame.client_id);
-      if (item) {
-        item.li.classList.add("failed");
-        item.li.title = frame.detail;
-      }
+    case "error":
+      if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code)) console.warn("refused:", frame);
       break;
-    }
   }
 }
 
-function send(frame) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+function showNew(msg) {
+  const mine = msg.user === me;
+  if (mine && msg.client_id) outbox.acknowledge(msg.client_id);
+  typing.stopped(msg.user);
+  let added = false;
+  follower.addingNew(() => ((added = list.add(msg)) ? 1 : 0), { mine });
+  if (added && !mine) {
+    unread.messageArrived();
+    announcer.textContent = texts.get("announce", { name: msg.user, message: msg.message });
+  }
 }
 
-function setConnection(state) {
-  connection.dataset.state = state;
-  connection.textContent = { connecting: "…", connected: "●", reconnecting: "○" }[state];
+function goToLogin() {
+  window.location.assign(config.loginUrl);
 }
 
-function scrollToEnd() {
-  list.scrollTop = list.scrollHeight;
+function failedToLoad(error) {
+  if (error instanceof SessionEnded) goToLogin();
+  else console.warn(error);
 }
 
-function submit() {
-  const text = input.value;
-  if (!text.trim()) return;
-  const clientId = crypto.randomUUID();
-  const li = document.createElement("li");
-  li.className = "message mine pending";
-  li.append(part("span", "author", me), part("p", "body", text));
-  list.append(li);
-  pending.set(clientId, { text, li });
-  send({ type: "chat", message: text, client_id: clientId });
-  input.value = "";
-  scrollToEnd();
+async function loadHistory() {
+  try {
+    await pager.loadNewest();
+  } catch (error) {
+    failedToLoad(error);
+  }
 }
 
-input.addEventListener("keydown", (event) => {
-  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
-  event.preventDefault();
-  submit();
-});
-input.addEventListener("input", () => {
-  if (Date.now() - lastTypingSent < TYPING_EVERY_MS) return;
-  lastTypingSent = Date.now();
-  send({ type: "typing" });
-});
-composer.addEventListener("submit", (event) => {
-  event.preventDefault();
-  submit();
-});
-list.addEventListener("scroll", () => {
-  if (list.scrollTop === 0) loadOlder();
-});
-
-loadOlder().then(scrollToEnd).finally(connect);
+document.querySelectorAll("[data-avatar-for]").forEach((avatar) => paintAvatar(avatar, avatar.dataset.avatarFor));
+let today = new Date().toDateString();
+setInterval(() => {
+  if (new Date().toDateString() === today) return;
+  today = new Date().toDateString();
+  list.relabelDays();
+}, DAY_CHECK_EVERY_MS);
+await loadHistory();
+socket.start();
+byId("message-input").focus();
