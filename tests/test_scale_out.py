@@ -229,3 +229,27 @@ def _fetch_json(url, cookie, expect):
         status, body = error.code, error.read()
     assert expect is None or status == expect, body
     return json.loads(body)
+
+
+async def test_a_users_rate_limit_holds_across_servers(make_user, start_server):
+    slow_refill = {"CHAT_RATE_LIMIT": "0.1/10"}  # a burst of 10, then one message per 10 s
+    a, b = start_server(**slow_refill), start_server(**slow_refill)
+    (alice,) = await make(make_user, "alice")
+    on_a, on_b = await join(a, alice), await join(b, alice)
+    for n in range(8):
+        await on_a.post(f"a{n}", client_id=f"a-{n}")
+        await on_b.post(f"b{n}", client_id=f"b-{n}")
+    answers = []
+    for client in (on_a, on_b):
+        own = set()
+        while len(own) < 8:
+            frame = await client.receive_until(lambda f: f["type"] in ("chat", "error"))
+            if frame["client_id"] and frame["client_id"][0] == ("a" if client is on_a else "b"):
+                own.add(frame["client_id"])
+                answers.append(frame)
+    stored = [f for f in answers if f["type"] == "chat"]
+    refused = [f for f in answers if f["type"] == "error"]
+    assert 10 <= len(stored) <= 11, "one bucket for the user, not one per server"
+    assert {f["code"] for f in refused} == {"rate_limited"}
+    await on_a.ws.close()
+    await on_b.ws.close()
