@@ -35,7 +35,9 @@ serve: export DEBUG = false
 serve: collectstatic
 	$(BIN)/$(SERVE_COMMAND)
 
+# Needs PostgreSQL and Redis on 127.0.0.1 (bench/run.py); BENCH_ARGS=--quick for a shorter run.
 bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 test: $(BIN)/.installed

@@ -1,13 +1,13 @@
 """The one way a message comes to exist: check it, store it, then announce the stored message."""
 
-from channels.db import database_sync_to_async
-from django.conf import settings
-from django.db import transaction
+import logging
 
-from chat import room_events
-from chat.models import MAIN_ROOM, Message, Room
-from chat.rate_limit import TokenBucket
+from django.conf import settings
+
+from chat import group_commit, rate_limit, room_feed
 from chat.refusal import Refused
+
+log = logging.getLogger(__name__)
 
 _buckets = {}  # CHAT_RATE_LIMIT -> its TokenBucket (one, unless settings change under a test)
 
@@ -16,7 +16,7 @@ def _rate_limit():
     limit = settings.CHAT_RATE_LIMIT
     if limit not in _buckets:
         _buckets.clear()
-        _buckets[limit] = TokenBucket(*limit)
+        _buckets[limit] = rate_limit.TokenBucket(*limit)
     return _buckets[limit]
 
 
@@ -27,28 +27,35 @@ def check_message(user, body, client_id):
         raise Refused(
             "too_long", f"The message is longer than {settings.CHAT_MAX_LENGTH} characters.", client_id
         )
-    if not _rate_limit().allow(user.pk):
+
+
+async def check_rate(user, client_id):
+    """The user's rate across every server process (in Redis when there is one, else here)."""
+    per_second, burst = settings.CHAT_RATE_LIMIT
+    if per_second <= 0:
+        return
+    allowed = None
+    feed = room_feed.running()
+    if feed is not None and feed.redis is not None:
+        try:
+            key = f"{settings.REDIS_PREFIX}:rate:{user.pk}"
+            allowed = await rate_limit.allow_in_redis(feed.redis, key, per_second, burst)
+        except Exception:
+            log.warning("rate limit: Redis unavailable, counting in this process", exc_info=True)
+    if allowed is None:
+        allowed = _rate_limit().allow(user.pk)
+    if not allowed:
         raise Refused("rate_limited", "Too many messages; wait a moment and send again.", client_id)
 
 
 async def do_post_message(user, body, client_id=None):
-    """Returns (message, created). A repeated client_id returns the stored original, announced once."""
+    """Returns (message, created). A repeated client_id returns the stored original, announced once.
+    The message is announced (chat/group_commit.py) before this returns."""
     check_message(user, body, client_id)
-    message, created = await database_sync_to_async(store_message)(user, body, client_id)
-    if created:
-        await room_events.announce_message(message)
-    return message, created
+    await check_rate(user, client_id)
+    return await group_commit.store(user, body, client_id)
 
 
 def store_message(user, body, client_id):
-    with transaction.atomic():
-        # The row lock serialises posters: ids are handed out, and committed, in one order.
-        room, _ = Room.objects.select_for_update().get_or_create(name=MAIN_ROOM)
-        if client_id is not None:
-            existing = Message.objects.select_related("author").filter(author=user, client_id=client_id).first()
-            if existing is not None:
-                return existing, False
-        room.last_message_id += 1
-        room.save(update_fields=["last_message_id"])
-        message = Message.objects.create(id=room.last_message_id, author=user, body=body, client_id=client_id)
-    return message, True
+    """Store one message without announcing it: for tests and data loading."""
+    return group_commit.store_messages([(user, body, client_id)])[0]

@@ -12,8 +12,9 @@ from chat.frames import encode
 log = logging.getLogger(__name__)
 
 
-async def announce_message(message):
-    await _publish({"type": "room.message", "id": message.id, "text": encode(message.as_frame())})
+async def announce_messages(messages):
+    """One event for a batch of stored messages, each encoded once, for every process."""
+    await _publish({"type": "room.messages", "messages": [[m.id, encode(m.as_frame())] for m in messages]})
 
 
 async def announce_typing(username):
@@ -34,7 +35,11 @@ async def _publish(event):
     feed = room_feed.running()
     if feed is not None:
         event["origin"] = feed.id
-        await feed.handle(event)  # this process does not wait on the layer, nor depend on it
+        try:
+            await feed.handle(event)  # this process does not wait on the layer, nor depend on it
+        except Exception:
+            # e.g. the database failed while filling a hole: the feed's catch-up will pass it on.
+            log.warning("this process's feed could not handle %s", event["type"], exc_info=True)
     try:
         await get_channel_layer().group_send(room_feed.ROOM_GROUP, event)
     except Exception:

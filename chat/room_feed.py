@@ -33,6 +33,9 @@ CATCH_UP_SECONDS = 2.0
 GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry (settings: 86400)
 PRESENCE_CHECK_SECONDS = 2.0  # how soon the users of a dead process disappear after their report lapses
 PRESENCE_SETTLE_SECONDS = 0.2  # coalesces a burst of joins into one presence frame
+# A presence frame lists everyone, to everyone: N sockets x N names. Bound the names sent per
+# second, so a room of thousands that is filling up is not flooded with near-identical lists.
+PRESENCE_NAMES_PER_SECOND = 2_000_000
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
 
 _feeds = weakref.WeakKeyDictionary()  # event loop -> RoomFeed
@@ -64,6 +67,8 @@ class RoomFeed:
         self._lifecycle = asyncio.Lock()
         self._tasks = []
         self._presence_pending = None
+        self._presence_next_send = 0.0
+        self._presence_send_pending = None
         self._pings = {}  # token -> future, for round_trip()
 
     # --- listeners ------------------------------------------------------------------------------
@@ -101,8 +106,9 @@ class RoomFeed:
     # --- events -----------------------------------------------------------------------------------
     async def handle(self, event):
         kind = event["type"]
-        if kind == "room.message":
-            await self._on_message(event["id"], event["text"])
+        if kind == "room.messages":
+            for message_id, text in event["messages"]:
+                await self._on_message(message_id, text)
         elif kind == "room.typing":
             for listener in self.listeners:
                 if listener.username != event["user"]:
@@ -160,11 +166,27 @@ class RoomFeed:
 
     async def _refresh_presence(self):
         everyone = await self.presence.everyone()
-        if everyone != self.everyone:
-            self.everyone = everyone
-            text = encode({"type": "presence", "users": everyone})
-            for listener in self.listeners:
-                listener.deliver(text, None)
+        if everyone == self.everyone:
+            return
+        self.everyone = everyone
+        wait = self._presence_next_send - asyncio.get_running_loop().time()
+        if wait <= 0:
+            self._send_presence()
+        elif self._presence_send_pending is None:
+            self._presence_send_pending = asyncio.get_running_loop().create_task(self._send_presence_later(wait))
+
+    async def _send_presence_later(self, wait):
+        await asyncio.sleep(wait)
+        self._presence_send_pending = None
+        self._send_presence()
+
+    def _send_presence(self):
+        text = encode({"type": "presence", "users": self.everyone})
+        for listener in self.listeners:
+            listener.deliver(text, None)
+        size = max(len(self.listeners), len(self.everyone))
+        interval = max(PRESENCE_SETTLE_SECONDS, size * size / PRESENCE_NAMES_PER_SECOND)
+        self._presence_next_send = asyncio.get_running_loop().time() + interval
 
     # --- subscription -----------------------------------------------------------------------------
     async def _start(self):
@@ -190,9 +212,10 @@ class RoomFeed:
         self._tasks = [loop.create_task(self._receive()), loop.create_task(self._maintain())]
 
     async def _stop(self):
-        if self._presence_pending is not None:
-            self._tasks.append(self._presence_pending)
-            self._presence_pending = None
+        for pending in (self._presence_pending, self._presence_send_pending):
+            if pending is not None:
+                self._tasks.append(pending)
+        self._presence_pending = self._presence_send_pending = None
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -65,8 +65,8 @@ async def test_a_message_that_overtakes_an_earlier_one_waits_for_it(make_user):
         # The layer hands over 2 before 1 (another process won the race to publish).
         layer = get_channel_layer()
         for message, _ in (second, first):
-            await layer.group_send(room_feed.ROOM_GROUP, {"type": "room.message", "id": message.id,
-                                                          "text": encode(message.as_frame())})
+            event = {"type": "room.messages", "messages": [[message.id, encode(message.as_frame())]]}
+            await layer.group_send(room_feed.ROOM_GROUP, event)
         await _until(lambda: len(listener.received) >= 2)
         await asyncio.sleep(0.2)
         assert listener.received == [1, 2]
@@ -111,3 +111,17 @@ async def _until(condition, timeout=5.0):
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+async def test_posts_stored_together_each_get_their_own_answer_and_a_repeat_in_the_batch_is_stored_once(make_user):
+    from chat import group_commit
+
+    alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
+    posts = [(alice if n % 2 else bob, f"text {n}", f"c-{n % 30}") for n in range(60)]
+    answers = await asyncio.gather(*(group_commit.store(*post) for post in posts))
+    stored = await database_sync_to_async(lambda: list(Message.objects.values_list("id", "body", "client_id")))()
+    assert [row[0] for row in stored] == list(range(1, 31))
+    for (user, body, client_id), (message, created) in zip(posts, answers):
+        assert message.client_id == client_id and message.author_id == user.pk
+        assert created == (int(body.split()[1]) < 30)
+        assert (message.id, message.body, message.client_id) in stored
