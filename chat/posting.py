@@ -1,10 +1,13 @@
 """The one way a message comes to exist: check it, store it, then announce the stored message."""
 
+import logging
+
 from django.conf import settings
 
-from chat import group_commit
-from chat.rate_limit import TokenBucket
+from chat import group_commit, rate_limit, room_feed
 from chat.refusal import Refused
+
+log = logging.getLogger(__name__)
 
 _buckets = {}  # CHAT_RATE_LIMIT -> its TokenBucket (one, unless settings change under a test)
 
@@ -13,7 +16,7 @@ def _rate_limit():
     limit = settings.CHAT_RATE_LIMIT
     if limit not in _buckets:
         _buckets.clear()
-        _buckets[limit] = TokenBucket(*limit)
+        _buckets[limit] = rate_limit.TokenBucket(*limit)
     return _buckets[limit]
 
 
@@ -24,7 +27,24 @@ def check_message(user, body, client_id):
         raise Refused(
             "too_long", f"The message is longer than {settings.CHAT_MAX_LENGTH} characters.", client_id
         )
-    if not _rate_limit().allow(user.pk):
+
+
+async def check_rate(user, client_id):
+    """The user's rate across every server process (in Redis when there is one, else here)."""
+    per_second, burst = settings.CHAT_RATE_LIMIT
+    if per_second <= 0:
+        return
+    allowed = None
+    feed = room_feed.running()
+    if feed is not None and feed.redis is not None:
+        try:
+            key = f"{settings.REDIS_PREFIX}:rate:{user.pk}"
+            allowed = await rate_limit.allow_in_redis(feed.redis, key, per_second, burst)
+        except Exception:
+            log.warning("rate limit: Redis unavailable, counting in this process", exc_info=True)
+    if allowed is None:
+        allowed = _rate_limit().allow(user.pk)
+    if not allowed:
         raise Refused("rate_limited", "Too many messages; wait a moment and send again.", client_id)
 
 
@@ -32,6 +52,7 @@ async def do_post_message(user, body, client_id=None):
     """Returns (message, created). A repeated client_id returns the stored original, announced once.
     The message is announced (chat/group_commit.py) before this returns."""
     check_message(user, body, client_id)
+    await check_rate(user, client_id)
     return await group_commit.store(user, body, client_id)
 
 

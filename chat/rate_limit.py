@@ -28,3 +28,26 @@ class TokenBucket:
         # A bucket that has refilled is the same as no bucket: drop those to bound memory.
         refill = self.burst / self.per_second
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
+
+
+# The same bucket kept in Redis, so a user's rate holds across every server process. Redis' own
+# clock is used: the processes' clocks need not agree.
+_REDIS_BUCKET = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = math.min(burst, (tonumber(state[1]) or burst) + (now - (tonumber(state[2]) or now)) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return allowed
+"""
+
+
+async def allow_in_redis(redis, key, per_second, burst):
+    return bool(await redis.eval(_REDIS_BUCKET, 1, key, per_second, burst))

