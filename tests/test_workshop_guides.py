@@ -166,9 +166,8 @@ def test_every_code_excerpt_in_the_guides_still_appears_in_the_file_it_names(eve
     assert excerpts
     for block in excerpts:
         assert 0 < len([line for line in block.lines if line.strip()]) <= 30, f"{block.where()}: keep excerpts short"
-        assert _find_in_order(_source_lines(block), _pieces(block.lines)), (
-            f"{block.where()}: this excerpt no longer appears in {block.file}; update the guide to the code"
-        )
+        found = _find_in_order(_source_lines(block), _pieces(block.lines))
+        assert found, f"{block.where()}: this excerpt no longer appears in {block.file}; update the guide to the code"
 
 
 def test_the_lines_an_exercise_asks_to_change_are_in_the_file_it_names(every_block):
@@ -178,9 +177,8 @@ def test_the_lines_an_exercise_asks_to_change_are_in_the_file_it_names(every_blo
         assert all(line[:1] in (" ", "-", "+") or not line for line in block.lines), block.where()
         assert any(line[:1] in ("-", "+") for line in block.lines), f"{block.where()}: a diff without a change"
         before = [line[1:] for line in block.lines if line[:1] in (" ", "-") or not line]
-        assert _find_in_order(_source_lines(block), _pieces(before)), (
-            f"{block.where()}: the lines this exercise changes are no longer in {block.file}"
-        )
+        found = _find_in_order(_source_lines(block), _pieces(before))
+        assert found, f"{block.where()}: the lines this exercise changes are no longer in {block.file}"
 
 
 def test_data_shown_in_the_guides_is_valid_json(every_block):
