@@ -21,8 +21,9 @@ CONNECT_CONCURRENCY = 50
 QUIET_SECONDS = 1.5  # the drain ends when no client received anything for this long...
 DRAIN_MAX_SECONDS = 20.0  # ...or after this long
 LATENCY_BUCKET_SECONDS = 0.0001
-# Closes the contract tells a client to resume from (?after=its last id), at once.
-RESUME_CODES = {1001, 1012, 4002}
+# Closes after which a client does not come back (signed out, bad request); after any other close
+# (4002 fell behind, 1001/1012 restart, 1011 keepalive timeout, 1006) it resumes with ?after=.
+FINAL_CODES = {1000, 1008, 4001, 4400}
 
 
 class Client:
@@ -152,7 +153,7 @@ async def _read(client, spec, state):
             return
         except websockets.ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd else 1006
-            if state["stopping"] or not spec.get("resume") or code not in RESUME_CODES:
+            if state["stopping"] or not spec.get("resume") or code in FINAL_CODES:
                 client.closed_code = code
                 return
             client.resumed.append(code)
