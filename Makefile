@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test migrate bench clean serve collectstatic messages
+.PHONY: run test migrate bench soak clean serve collectstatic messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ serve: collectstatic
 bench: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Issue 6: 10 minutes of 1000 clients and 50 messages/s on two server processes (SOAK_ARGS="--minutes 1").
+soak: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 test: $(BIN)/.installed
 	$(BIN)/python -m tests.run

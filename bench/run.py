@@ -30,7 +30,8 @@ ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.
 DATABASE_NAME = "kc3chat_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 GENERATOR_PROCESSES = int(os.environ.get("BENCH_GENERATORS", "2"))
-WS_IMPLEMENTATIONS = ["websockets", "websockets-sansio", "wsproto"]
+WS_IMPLEMENTATIONS = ["websockets", "websockets-sansio", "wsproto", "websockets-sansio/no-deflate"]
+FASTEST_WS = "websockets-sansio/no-deflate"  # by scenario 1 here; scenarios 2-5 and the soak use it
 SAMPLE_SECONDS = 0.25
 SETTLE_SECONDS = 2.0  # after every client connected, before measuring idle memory
 
@@ -69,6 +70,8 @@ def recreate_database():
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {DATABASE_NAME}")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=server_env(), check=True)
+    # As `make serve` does: WhiteNoise warns in every server's log when there is nothing collected.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server_env(), check=True)
 
 
 def setup_django():
@@ -116,6 +119,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def uvicorn_ws_options(ws):
+    """"websockets-sansio" or "websockets-sansio/no-deflate" (permessage-deflate refused) -> uvicorn options."""
+    name, _, variant = ws.partition("/")
+    return ["--ws", name] + (["--ws-per-message-deflate", "false"] if variant == "no-deflate" else [])
+
+
 class Server:
     def __init__(self, app, ws, extra_env=None, log_name="server"):
         self.port = free_port()
@@ -124,7 +133,7 @@ class Server:
         self.log = open(log_dir / f"bench-{log_name}-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", APPS[app], "--host", "127.0.0.1", "--port", str(self.port),
-             "--ws", ws, "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning"],
+             *uvicorn_ws_options(ws), "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning"],
             cwd=ROOT, env=server_env(extra_env), stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -170,25 +179,40 @@ class Server:
 
 
 class Monitor(threading.Thread):
-    """Samples the servers' RSS while a scenario runs: the peak."""
+    """Samples the servers' RSS while a scenario runs: the peak, and (series_every) each server's curve."""
 
-    def __init__(self, servers):
+    def __init__(self, servers, series_every=None, on_sample=None):
         super().__init__(daemon=True)
         self.servers, self.peak_rss, self.running = servers, 0, True
+        self.series_every, self.on_sample, self.series = series_every, on_sample, []
 
     def run(self):
+        started = next_sample = time.monotonic()
         while self.running:
             self.peak_rss = max(self.peak_rss, sum(s.rss() for s in self.servers))
+            if self.series_every and time.monotonic() >= next_sample:
+                sample = {"seconds": round(time.monotonic() - started), "rss_mib": [round(s.rss() / 2**20, 1) for s in self.servers],
+                          "cpu_seconds": [round(s.cpu_seconds(), 1) for s in self.servers]}
+                self.series.append(sample)
+                next_sample += self.series_every
+                if self.on_sample:
+                    self.on_sample(sample)
             time.sleep(SAMPLE_SECONDS)
+
+
+def machine_busy_seconds():
+    """CPU seconds spent by everything on the machine (all cores), to tell how much others took."""
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
 # --- one measured run ------------------------------------------------------------------------------
 def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window=8, rate=1.0,
-            servers=1, layer="core", profile=None):
+            servers=1, layer="core", profile=None, resume=False, series_every=None, on_sample=None, extra_env=None):
     from bench import loadgen
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    env = {"REDIS_PREFIX": prefix, "REDIS_CHANNEL_LAYER": layer}
+    env = {"REDIS_PREFIX": prefix, "REDIS_CHANNEL_LAYER": layer, **(extra_env or {})}
     running = [Server(app, ws, env, log_name=f"{app}-{i}") for i in range(servers)]
     baseline_rss = sum(s.rss() for s in running)
     urls = [f"ws://127.0.0.1:{running[i % servers].port}/ws/chat/" for i in range(clients)]
@@ -197,7 +221,9 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
     results, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     workers = []
     # Senders are spread evenly over generator processes and servers; sender ids are global.
-    sender_indices = set(range(0, clients, max(1, clients // senders))[:senders])
+    # Sender k is client k*step + k%G: senders alternate between generator processes (and servers).
+    step = max(1, clients // senders)
+    sender_indices = {min(clients - 1, k * step + k % GENERATOR_PROCESSES) for k in range(senders)}
     for g in range(GENERATOR_PROCESSES):
         mine = list(range(g, clients, GENERATOR_PROCESSES))
         spec = {
@@ -207,6 +233,7 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
             "sender_ids": {local: i for local, i in enumerate(mine) if i in sender_indices},
             "mode": mode, "window": window, "rate": rate, "duration": duration,
             "run": prefix,  # client_ids must not repeat a stored one (the app would answer the original)
+            "resume": resume,
         }
         worker = ctx.Process(target=loadgen.run, args=(spec, results, ready, go))
         worker.start()
@@ -215,17 +242,21 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
         ready.get(timeout=600)
     time.sleep(SETTLE_SECONDS)
     idle_rss = sum(s.rss() for s in running)
-    monitor = Monitor(running)
+    monitor = Monitor(running, series_every, on_sample)
     monitor.start()
     profiler = None
     if profile:
-        profiler = subprocess.Popen(["py-spy", "record", "-o", profile, "-f", "speedscope", "--nonblocking",
+        profiler = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-o", profile, "-f", "raw", "--nonblocking",
                                      "-d", str(int(duration)), "-p", str(running[0].process.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu_before = sum(s.cpu_seconds() for s in running)
+    busy_before = machine_busy_seconds()
+    window_started = time.monotonic()
     go.set()
     parts = [results.get(timeout=duration + 600) for _ in workers]
     cpu_after = sum(s.cpu_seconds() for s in running)
+    busy = machine_busy_seconds() - busy_before
+    window = time.monotonic() - window_started
     monitor.running = False
     monitor.join()
     for worker in workers:
@@ -234,8 +265,20 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
         profiler.wait(60)
     for server in running:
         server.stop()
-    return summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss,
-                     monitor.peak_rss, cpu_after - cpu_before)
+    row = summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss,
+                    monitor.peak_rss, cpu_after - cpu_before, busy, window)
+    row["server_logs"] = [log_problems(server) for server in running]
+    if series_every:
+        row["rss_series"] = monitor.series
+    return row
+
+
+def log_problems(server):
+    """Lines at WARNING or above in a server's log (the servers log nothing below WARNING)."""
+    text = Path(server.log.name).read_text(errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return {"log": server.log.name, "lines": len(lines),
+            "errors": [line for line in lines if "ERROR" in line or "Traceback" in line or "CRITICAL" in line][:20]}
 
 
 def percentile(ordered, p):
@@ -244,12 +287,44 @@ def percentile(ordered, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss, peak_rss, server_cpu):
-    latencies = sorted(x for part in parts for x in part["latencies"])
+def histogram_percentile(histogram, p):
+    """histogram: {bucket: count} of loadgen.LATENCY_BUCKET_SECONDS buckets -> seconds."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank, seen = p / 100 * (total - 1), 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        if seen > rank:
+            return (bucket + 0.5) * 0.0001
+    return max(histogram) * 0.0001
+
+
+def losses(parts):
+    """Acknowledged messages (the sender saw its echo) that some client never received; sends never
+    acknowledged."""
+    acked = {s: a for p in parts for s, a in p["acked_by"].items()}
+    lost = 0
+    for p in parts:
+        for highest, missing in zip(p["highest"], p["missing"]):
+            for sender, top in acked.items():
+                lost += max(0, top - highest.get(sender, 0)) + sum(1 for m in missing.get(sender, ()) if m <= top)
+    unacked = sum(p["sent_by"][s] for p in parts for s in p["sent_by"]) - sum(acked.values())
+    return lost, unacked
+
+
+def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss, peak_rss, server_cpu,
+              machine_busy=0.0, window=None):
+    from collections import Counter
+
+    latencies = Counter()
+    for part in parts:
+        latencies.update({int(k): v for k, v in part["latency_histogram"].items()})
     connect = sorted(x for part in parts for x in part["connect_times"])
     sent = sum(p["sent"] for p in parts)
     received = sum(p["received"] for p in parts)
-    lost = sum(sent - d for p in parts for d in p["distinct_per_client"])
+    lost, unacked = losses(parts)
+    generator_cpu = sum(p["cpu_seconds"] for p in parts)
     start = min(p["sending_started"] for p in parts)
     end = max(p["last_receive"] for p in parts) or start
     elapsed = max(end - start, 1e-9)
@@ -258,19 +333,25 @@ def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_
         "label": label, "app": app, "ws": ws, "layer": layer, "servers": servers,
         "clients": clients, "senders": senders, "sent": sent, "received": received,
         "deliveries_per_second": round(received / elapsed),
-        "latency_ms": {"p50": ms(percentile(latencies, 50)), "p95": ms(percentile(latencies, 95)),
-                       "p99": ms(percentile(latencies, 99)), "max": ms(latencies[-1] if latencies else None)},
-        "lost": lost, "duplicates": sum(p["duplicates"] for p in parts),
-        "out_of_order": sum(p["out_of_order"] for p in parts),
+        "latency_ms": {"p50": ms(histogram_percentile(latencies, 50)), "p95": ms(histogram_percentile(latencies, 95)),
+                       "p99": ms(histogram_percentile(latencies, 99)),
+                       "max": ms(max(latencies) * 0.0001 if latencies else None)},
+        "lost": lost, "unacknowledged": unacked, "duplicates": sum(p["duplicates"] for p in parts),
+        "out_of_order": sum(p["out_of_order"] for p in parts) + sum(p["late"] for p in parts),
         "closed_early": [c for p in parts for c in p["closed_early"]],
+        "resumed": [c for p in parts for c in p["resumed"]],
         "connect_ms": {"p50": ms(percentile(connect, 50)), "p99": ms(percentile(connect, 99)),
                        "all_seconds": round(max(p["connect_all_seconds"] for p in parts), 2)},
-        "server_cpu_percent": round(100 * server_cpu / elapsed),
+        # CPU figures are over the measured window (go to the last generator's report), % of one core.
+        "server_cpu_percent": round(100 * server_cpu / (window or elapsed)),
         "server_rss_mib": {"before": round(baseline_rss / 2**20, 1), "idle_connected": round(idle_rss / 2**20, 1),
                            "peak": round(peak_rss / 2**20, 1)},
         "rss_per_connection_kib": round((idle_rss - baseline_rss) / clients / 1024, 1),
-        "generator_cpu_seconds": round(sum(p["cpu_seconds"] for p in parts), 1),
-        "generator_cpu_percent": round(100 * sum(p["cpu_seconds"] for p in parts) / elapsed),
+        "generator_cpu_seconds": round(generator_cpu, 1),
+        "generator_cpu_percent": round(100 * generator_cpu / (window or elapsed)),
+        # Everything else on the machine in that time (other checkouts' tests, Redis, PostgreSQL), in % of
+        # one core: 200 = both cores taken by others.
+        "others_cpu_percent": round(100 * max(0.0, machine_busy - server_cpu - generator_cpu) / (window or elapsed)),
         "elapsed_seconds": round(elapsed, 2),
     }
 
@@ -343,82 +424,162 @@ def scenarios(quick):
     s1 = {"clients": 100, "senders": 10, "mode": "window", "duration": 5 if quick else 10}
     s2 = {"clients": int(1000 * scale), "senders": 50, "mode": "rate", "rate": 1.0, "duration": 10 if quick else 20}
     s3 = {"clients": int(5000 * scale), "senders": 1, "mode": "rate", "rate": 1.0, "duration": 5}
+    fast = FASTEST_WS
     return {
         "1": [("raw ASGI ceiling", "raw", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
         + [("kc3chat", "app", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
-        + [("kc3chat, pubsub layer", "app", "websockets-sansio", "pubsub", 1, s1),
+        + [("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s1),
            ("naive Channels consumer", "naive", "websockets", "core", 1, s1)],
-        "2": [("raw ASGI ceiling", "raw", "websockets-sansio", "core", 1, s2),
-              ("kc3chat", "app", "websockets-sansio", "core", 1, s2),
-              ("kc3chat, pubsub layer", "app", "websockets-sansio", "pubsub", 1, s2),
+        "2": [("raw ASGI ceiling", "raw", fast, "core", 1, s2),
+              ("kc3chat", "app", fast, "core", 1, s2),
               ("naive Channels consumer", "naive", "websockets", "core", 1, s2)],
-        "3": [("raw ASGI ceiling", "raw", "websockets-sansio", "core", 1, s3)]
-        + [("kc3chat", "app", ws, "core", 1, s3) for ws in WS_IMPLEMENTATIONS]
+        "3": [("raw ASGI ceiling", "raw", ws, "core", 1, s3) for ws in ("websockets-sansio", fast)]
+        + [("kc3chat", "app", ws, "core", 1, s3) for ws in ("websockets-sansio", "wsproto", fast)]
         + [("naive Channels consumer", "naive", "websockets", "core", 1, s3)],
-        "4": [("kc3chat, two processes, scenario 1", "app", "websockets-sansio", "core", 2, s1),
-              ("kc3chat, two processes, scenario 2", "app", "websockets-sansio", "core", 2, s2),
-              ("kc3chat, two processes, pubsub, scenario 1", "app", "websockets-sansio", "pubsub", 2, s1)],
+        "4": [("kc3chat, two processes, scenario 1", "app", fast, "core", 2, s1),
+              ("kc3chat, two processes, scenario 2", "app", fast, "core", 2, s2)],
     }
 
 
+def median_run(runs):
+    """Of repeated runs of one row, the one with the median deliveries/s; all of them are kept."""
+    ordered = sorted(runs, key=lambda r: r["deliveries_per_second"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    if len(runs) > 1:
+        chosen["repeats"] = [r["deliveries_per_second"] for r in runs]
+        chosen["label"] += f" (median of {len(runs)})"
+    return chosen
+
+
+def profile_summary(path, top=40):
+    """py-spy's collapsed stacks -> the functions that are on the stack in the most samples (inclusive %)."""
+    from collections import Counter
+
+    inclusive, total = Counter(), 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")):
+            inclusive[frame.split(" (")[0] + " " + frame.rsplit("/", 1)[-1].rstrip(")").split(":")[0]] += int(count)
+    return [(name, round(100 * n / total, 1)) for name, n in inclusive.most_common(top)] if total else []
+
+
 def table(rows):
-    head = ("| run | ws | layer | procs | deliveries/s | p50 | p95 | p99 | max ms | lost | dup | order | "
-            "closed | connect p50/p99 ms | server CPU % | RSS idle/peak MiB | KiB/conn | generator CPU % |")
+    head = ("| run | ws | layer | procs | clients | deliveries/s | p50 | p95 | p99 | max ms | lost | unacked | dup | order | "
+            "closed/resumed | connect p50/p99 ms | server CPU % | RSS idle/peak MiB | KiB/conn | generator CPU % | others CPU % |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lat = r["latency_ms"]
         lines.append(
-            f"| {r['label']} | {r['ws']} | {r['layer'] if r['app'] != 'raw' else '-'} | {r['servers']} | "
+            f"| {r['label']} | {r['ws']} | {r['layer'] if r['app'] != 'raw' else '-'} | {r['servers']} | {r['clients']} | "
             f"{r['deliveries_per_second']} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | {r['lost']} | "
-            f"{r['duplicates']} | {r['out_of_order']} | {len(r['closed_early'])} | {r['connect_ms']['p50']}/{r['connect_ms']['p99']} | "
-            f"{r['server_cpu_percent']} | {r['server_rss_mib']['idle_connected']}/{r['server_rss_mib']['peak']} | "
-            f"{r['rss_per_connection_kib']} | {r['generator_cpu_percent']} |"
+            f"{r['unacknowledged']} | {r['duplicates']} | {r['out_of_order']} | {len(r['closed_early'])}/{len(r['resumed'])} | "
+            f"{r['connect_ms']['p50']}/{r['connect_ms']['p99']} | {r['server_cpu_percent']} | "
+            f"{r['server_rss_mib']['idle_connected']}/{r['server_rss_mib']['peak']} | {r['rss_per_connection_kib']} | "
+            f"{r['generator_cpu_percent']} | {r['others_cpu_percent']} |"
         )
     return "\n".join(lines)
+
+
+def ratios(key, rows, earlier):
+    """Each kc3chat row against the naive floor and the best raw ceiling of the same scenario (and, for
+    scenario 4, against one process in scenarios 1 and 2 of this run)."""
+    naive = next((r for r in rows if r["app"] == "naive"), None)
+    raws = [r for r in rows if r["app"] == "raw"]
+    best_raw = max(raws, key=lambda r: r["deliveries_per_second"], default=None)
+    lines = []
+    for r in rows:
+        if r["app"] != "app":
+            continue
+        parts = [f"{r['label']} ({r['ws']}, {r['layer']}): {r['deliveries_per_second']}/s"]
+        if naive and naive["deliveries_per_second"]:
+            parts.append(f"{r['deliveries_per_second'] / naive['deliveries_per_second']:.1f}x naive")
+        same_ws = next((x for x in raws if x["ws"] == r["ws"]), None)
+        if same_ws and same_ws["deliveries_per_second"]:
+            parts.append(f"{100 * r['deliveries_per_second'] / same_ws['deliveries_per_second']:.0f}% of raw ASGI on the same --ws")
+        if best_raw and best_raw["deliveries_per_second"]:
+            parts.append(f"{100 * r['deliveries_per_second'] / best_raw['deliveries_per_second']:.0f}% of the fastest raw ASGI ({best_raw['ws']})")
+        if naive and naive["latency_ms"]["p99"] and r["latency_ms"]["p99"]:
+            parts.append(f"p99 {r['latency_ms']['p99']} ms vs naive {naive['latency_ms']['p99']} ms")
+        if naive and naive["rss_per_connection_kib"] and key == "3":
+            parts.append(f"{r['rss_per_connection_kib']} KiB/conn vs naive {naive['rss_per_connection_kib']}")
+        if key == "4":
+            single = [x for k in ("1", "2") for x in earlier.get(k, [])
+                      if x["app"] == "app" and x["ws"] == r["ws"] and x["layer"] == r["layer"] and x["clients"] == r["clients"]
+                      and x["senders"] == r["senders"]]
+            if single:
+                parts.append(f"{r['deliveries_per_second'] / single[0]['deliveries_per_second']:.2f}x one process")
+        lines.append("- " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def raise_open_files(needed):
+    """5000 sockets need more than the usual 1024 descriptors: raise the soft limit to the hard one (the
+    servers and generators are children and inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < needed:
+        print(f"warning: the open-files limit is {hard}; {needed} are needed. Raise it (ulimit -Hn) as root.", flush=True)
+    return soft, hard
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="shorter runs, scenarios 2 and 3 halved")
     parser.add_argument("--scenarios", default="1,2,3,4,5")
+    parser.add_argument("--only", default="", help="run only rows whose label contains this text")
     parser.add_argument("--history", type=int, default=1_000_000, help="messages stored for scenario 5")
-    parser.add_argument("--profile", action="store_true", help="py-spy the app in scenario 1")
+    parser.add_argument("--profile", action="store_true", help="py-spy the app (one process, fastest ws)")
+    parser.add_argument("--repeat", type=int, default=1, help="run every row of scenarios 1-4 this often, "
+                        "interleaved, and report the median (the machine is shared: single runs are noisy)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-latest.json"))
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     wanted = args.scenarios.split(",")
 
     recreate_database()
     setup_django()
     plan = scenarios(args.quick)
     most = max([s[5]["clients"] for key in wanted if key in plan for s in plan[key]] + [1])
+    soft, hard = raise_open_files(most + 1000)
     cookies = make_sessions(most)
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                           "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-                          "generator_processes": GENERATOR_PROCESSES},
+                          "generator_processes": GENERATOR_PROCESSES, "open_files_limit": [soft, hard],
+                          "load_average_at_start": os.getloadavg()},
               "command": " ".join(sys.argv), "scenarios": {}}
+    started = time.monotonic()
     for key in wanted:
         if key == "5":
             continue
-        rows = []
-        for label, app, ws, layer, servers, params in plan[key]:
-            print(f"scenario {key}: {label} ({ws}, {layer}, {servers} process(es)) ...", flush=True)
-            profile = None
-            if args.profile and key == "1" and app == "app" and layer == "core" and ws == "websockets-sansio":
-                profile = str(ROOT / "test-artifacts" / "bench-profile-s1.speedscope.json")
-            rows.append(measure(label, app, ws, cookies, servers=servers, layer=layer, profile=profile, **params))
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
+        chosen = [row for row in plan[key] if not args.only or args.only in row[0]]
+        runs = {i: [] for i in range(len(chosen))}
+        for attempt in range(args.repeat):
+            for i, (label, app, ws, layer, servers, params) in enumerate(chosen):
+                print(f"scenario {key}: {label} ({ws}, {layer}, {servers} process(es), {params['clients']} clients) ...", flush=True)
+                profile = None
+                if args.profile and attempt == 0 and app == "app" and layer == "core" and ws == FASTEST_WS and servers == 1:
+                    profile = str(ROOT / "test-artifacts" / f"bench-profile-s{key}.collapsed.txt")
+                row = measure(label, app, ws, cookies, servers=servers, layer=layer, profile=profile, **params)
+                if profile:
+                    row["profile"] = {"file": profile, "top": profile_summary(profile)}
+                    print("\n".join(f"  {share:5.1f}%  {name}" for name, share in row["profile"]["top"]), flush=True)
+                runs[i].append(row)
+                print(table([row]).splitlines()[-1], flush=True)
+        rows = [median_run(runs[i]) for i in range(len(chosen))]
         report["scenarios"][key] = rows
-        print(f"\n### Scenario {key}\n\n{table(rows)}\n", flush=True)
+        print(f"\n### Scenario {key}\n\n{table(rows)}\n\n{ratios(key, rows, report['scenarios'])}\n", flush=True)
+        Path(args.out).write_text(json.dumps(report, indent=1))
     if "5" in wanted:
         print(f"scenario 5: storing {args.history} messages ...", flush=True)
         loaded = fill_history(args.history)
         report["scenarios"]["5"] = {"stored": args.history, "load_seconds": round(loaded, 1),
                                     "pages": measure_history(cookies[0], args.history)}
         print(json.dumps(report["scenarios"]["5"], indent=2), flush=True)
+    report["total_seconds"] = round(time.monotonic() - started)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(f"figures written to {args.out}")
+    print(f"figures written to {args.out} ({report['total_seconds']} s)")
 
 
 if __name__ == "__main__":

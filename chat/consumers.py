@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import frames, history, room_events, room_feed
+from chat import frames, history, room_events, room_feed, server_send
 from chat.posting import do_post_message
 from chat.refusal import Refused
 from chat.revocation import session_still_valid
@@ -116,6 +116,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox_ready.set()
 
     async def _write(self):
+        send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
         try:
             while True:
                 await self.outbox_ready.wait()
@@ -129,7 +130,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                         if message_id <= self.last_id:
                             continue  # already replayed on connect
                         self.last_id = message_id
-                    await self.send(text_data=text)
+                    await send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
             raise
         except Exception:
