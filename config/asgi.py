@@ -15,10 +15,14 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 from chat.server_send import KeepServerSend  # noqa: E402
 from config import lifespan  # noqa: E402
 
+# Outside in: the Origin must be an allowed host, the session cookie gives scope["user"], the path
+# picks the consumer.
+chat_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
 application = ProtocolTypeRouter(
     {
         "http": django_http,
-        "websocket": KeepServerSend(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+        "websocket": KeepServerSend(chat_sockets),  # frames out skip the session middleware
         "lifespan": lifespan.application,
     }
 )
