@@ -162,7 +162,7 @@ def database_url_for_servers():
 class ServerProcess:
     """uvicorn serving config.asgi on a free port, on the tests' database and channel layer."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, ws_max_size=65536):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -178,7 +178,7 @@ class ServerProcess:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", "65536"],
+             "--port", str(self.port), *(["--ws-max-size", str(ws_max_size)] if ws_max_size else [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
@@ -212,8 +212,9 @@ class ServerProcess:
 def start_server(transactional_db):
     servers = []
 
-    def start(**extra_env):
-        server = ServerProcess(extra_env)
+    def start(ws_max_size=65536, **extra_env):
+        # ws_max_size=None: uvicorn's own default (16 MiB), to test the application's 64 KiB check
+        server = ServerProcess(extra_env, ws_max_size)
         servers.append(server)
         return server
 
