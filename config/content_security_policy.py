@@ -6,7 +6,7 @@ from django.core.exceptions import DisallowedHost
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """'self' in connect-src covers same-origin ws:/wss: in current browsers (CSP Level 3) but not in
-    older ones (Safari before 15.4 among them). Naming this request's exact origin, scheme host and
+    older ones (some Safari versions among them). Naming this request's exact origin, scheme, host and
     port, allows the page's own socket (room.js opens ws(s)://location.host/ws/chat/) and no other."""
 
     def get_policy_parts(self, request, response, report_only=False):
