@@ -21,7 +21,10 @@ class LiveSocket:
         # max_size=None: the client must be able to send what the server refuses, and read anything.
         self._stack = ExitStack()
         self.ws = self._stack.enter_context(
-            connect(f"ws://127.0.0.1:{server.port}/ws/chat/", additional_headers=headers, max_size=None, proxy=None)
+            connect(
+                f"ws://127.0.0.1:{server.port}/ws/chat/", additional_headers=headers, max_size=None, proxy=None,
+                ping_interval=None,  # no keepalive pings: they draw on the random module under hypothesis
+            )
         )
 
     def send_wire(self, wire):
