@@ -139,6 +139,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
+            if len(bytes_data or b"") > MAX_FRAME_BYTES:  # the limit holds for binary frames too
+                await self.close(CLOSE_TOO_BIG)
+                return
             await self._send_frame(Refused("invalid_frame", "Binary frames are not accepted.").as_frame())
             return
         if len(text_data) * 4 > MAX_FRAME_BYTES and len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:

@@ -163,9 +163,10 @@ def database_url_for_servers():
 class ServerProcess:
     """uvicorn serving config.asgi on a free port, on the tests' database and channel layer."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, ws_max_size=65536):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_max_size = ws_max_size
         self.env = {
             **os.environ,
             "DEBUG": "true",
@@ -182,7 +183,7 @@ class ServerProcess:
     def _start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", "65536"],
+             "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else [])],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
@@ -227,8 +228,9 @@ class ServerProcess:
 def start_server(transactional_db):
     servers = []
 
-    def start(**extra_env):
-        server = ServerProcess(extra_env)
+    def start(ws_max_size=65536, **extra_env):
+        # ws_max_size=None: uvicorn's own default (16 MiB), to test the application's 64 KiB check
+        server = ServerProcess(extra_env, ws_max_size)
         servers.append(server)
         return server
 

@@ -46,6 +46,9 @@ def test_ten_wrong_passwords_lock_that_name_with_a_clear_message(client, make_us
     locked = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert locked.status_code == 429
     assert "Too many wrong passwords" in locked.content.decode()
+    # Even the right password signed no one in.
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302
 
 
 def test_logging_out_is_a_post(client, make_user):
@@ -92,6 +95,8 @@ async def test_a_deactivated_users_sockets_are_closed(make_user, open_socket):
 
     await database_sync_to_async(deactivate)()
     assert await sock.closed_with() == CLOSE_SESSION_ENDED
+    connected, _ = await open_socket(alice)
+    assert not connected
 
 
 def test_signing_in_does_not_close_anyones_sockets(make_user, client):
