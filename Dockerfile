@@ -12,4 +12,5 @@ ENV WORKERS=2 WS_IMPLEMENTATION=websockets-sansio
 EXPOSE 8000
 # The same command as `make serve`; SIGTERM closes sockets with 1012 so clients reconnect at once.
 CMD uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers ${WORKERS} \
-    --ws ${WS_IMPLEMENTATION} --ws-max-size 65536 --timeout-graceful-shutdown 10 --no-access-log
+    --ws ${WS_IMPLEMENTATION} --ws-max-size 65536 --ws-per-message-deflate false \
+    --timeout-graceful-shutdown 10 --no-access-log

@@ -18,15 +18,19 @@ migrate: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 65536
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 65536 \
+	--ws-per-message-deflate false
 
 # Production: several worker processes, static files collected for WhiteNoise, migrations left to
 # `make migrate` (run once per deploy, not per process). Needs SECRET_KEY and ALLOWED_HOSTS
 # (.env.example). On SIGTERM uvicorn closes every socket with 1012 (service restart): pages reconnect.
+# No per-message compression: chat frames are small, and deflate cost 1.5-2x the CPU per delivery
+# and about 46 KiB per connection (bench/RESULTS.md).
 WORKERS ?= 2
 WS_IMPLEMENTATION ?= websockets-sansio
 SERVE_COMMAND = uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
-	--ws $(WS_IMPLEMENTATION) --ws-max-size 65536 --timeout-graceful-shutdown 10 --no-access-log
+	--ws $(WS_IMPLEMENTATION) --ws-max-size 65536 --ws-per-message-deflate false \
+	--timeout-graceful-shutdown 10 --no-access-log
 
 collectstatic: $(BIN)/.installed
 	DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0

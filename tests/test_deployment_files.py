@@ -68,7 +68,7 @@ def test_the_container_serves_with_the_same_command_as_make_serve():
     flags = lambda words: {w: words[i + 1] for i, w in enumerate(words) if w.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("--")}
     make_flags, docker_flags = flags(make), flags(docker)
     assert set(make_flags) == set(docker_flags)
-    for flag in ("--ws-max-size", "--timeout-graceful-shutdown"):
+    for flag in ("--ws-max-size", "--ws-per-message-deflate", "--timeout-graceful-shutdown"):
         assert make_flags[flag] == docker_flags[flag]
     # Both take the process count and WebSocket implementation from the same documented variables.
     assert docker_flags["--workers"] == "${WORKERS}" and make_flags["--workers"] == "$(WORKERS)"
