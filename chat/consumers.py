@@ -138,14 +138,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            if len(bytes_data or b"") > MAX_FRAME_BYTES:  # the limit holds for binary frames too
-                await self.close(CLOSE_TOO_BIG)
-                return
-            await self._send_frame(Refused("invalid_frame", "Binary frames are not accepted.").as_frame())
-            return
-        if len(text_data) * 4 > MAX_FRAME_BYTES and len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+        if _too_big(text_data, bytes_data):
             await self.close(CLOSE_TOO_BIG)
+            return
+        if text_data is None:
+            await self._send_frame(Refused("invalid_frame", "Binary frames are not accepted.").as_frame())
             return
         command = None
         try:
@@ -177,6 +174,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _send_frame(self, frame):
         await self.send(text_data=frames.encode(frame))
+
+
+def _too_big(text_data, bytes_data):
+    if text_data is None:
+        return len(bytes_data or b"") > MAX_FRAME_BYTES
+    # A character is at most 4 bytes of UTF-8: only a long text needs encoding to know its size.
+    return len(text_data) * 4 > MAX_FRAME_BYTES and len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES
 
 
 def _after_parameter(scope):
