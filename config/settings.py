@@ -106,15 +106,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channel layer ----------------------------------------------------------------------------
 REDIS_URL = env.text("REDIS_URL")
 # Every server process joins the room group once (see chat/room_feed.py), so the layer carries
-# one delivery per process per event; capacity bounds a process that has fallen behind, and a
-# message it drops is fetched again from the database by the id gap it leaves.
+# one delivery per process per event; a message the layer drops (capacity, a reconnect) is fetched
+# again from the database by the id gap it leaves.
 CHANNEL_CAPACITY = env.integer("CHANNEL_CAPACITY", 5000)
 # Every process on one Redis with one REDIS_PREFIX is one chat (and must share its database).
 REDIS_PREFIX = env.text("REDIS_PREFIX", "kc3chat")
 # Users of a server process that stopped heartbeating leave everyone's presence after this long.
 PRESENCE_TTL_SECONDS = env.integer("PRESENCE_TTL_SECONDS", 30)
-# "core" (RedisChannelLayer) or "pubsub" (RedisPubSubChannelLayer): bench/RESULTS.md compares them.
-REDIS_CHANNEL_LAYER = env.text("REDIS_CHANNEL_LAYER", "core")
+# "pubsub" (RedisPubSubChannelLayer: one PUBLISH per event, about 1.6x the deliveries/s of "core" in
+# bench/RESULTS.md) or "core" (RedisChannelLayer: per-process lists with capacity and expiry).
+REDIS_CHANNEL_LAYER = env.text("REDIS_CHANNEL_LAYER", "pubsub")
 if REDIS_CHANNEL_LAYER not in ("core", "pubsub"):
     raise ImproperlyConfigured(f"REDIS_CHANNEL_LAYER={REDIS_CHANNEL_LAYER!r}: use core or pubsub")
 if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":

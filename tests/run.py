@@ -73,6 +73,11 @@ def main(args):
     browser_setup(in_ci)
     try:
         failed |= pytest("services: PostgreSQL + Redis (and the browser tests)", services, args)
+        if not args:
+            # The default layer is pub/sub; the other one must keep the same guarantees.
+            other_layer = {**services, "REDIS_CHANNEL_LAYER": "core"}
+            failed |= pytest("services, RedisChannelLayer: faults and cross-server order", other_layer,
+                             ["tests/test_faults.py", "tests/test_scale_out.py", "tests/test_ordering.py"])
     finally:
         if redis_process:
             redis_process.stop()
