@@ -98,6 +98,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so a server process started by a test shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.flag("DATABASE_POOL", True):
+    # Under ASGI every request runs its sync code in a thread of its own, so a connection kept per
+    # thread (CONN_MAX_AGE) is never reused: each request paid a new connection (about 10 ms in
+    # bench/RESULTS.md). A pool hands them over; with health checks on, Django has the pool check a
+    # connection before handing it out, which drops those the server closed (a restart).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.integer("DATABASE_POOL_SIZE", 10),
+        "timeout": 5,  # seconds to wait for a connection: a post fails soon, not after 30 s, when the database is down
+    }
 if env.text("TEST_DATABASE_NAME"):
     # Lets several checkouts run their tests on one PostgreSQL at once (tests/run.py sets it).
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.text("TEST_DATABASE_NAME")
