@@ -531,7 +531,7 @@ def main():
     parser.add_argument("--scenarios", default="1,2,3,4,5")
     parser.add_argument("--only", default="", help="run only rows whose label contains this text")
     parser.add_argument("--history", type=int, default=1_000_000, help="messages stored for scenario 5")
-    parser.add_argument("--profile", action="store_true", help="py-spy the app (one process, fastest ws)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the app (one process, fastest ws, the default pub/sub layer)")
     parser.add_argument("--repeat", type=int, default=1, help="run every row of scenarios 1-4 this often, "
                         "interleaved, and report the median (the machine is shared: single runs are noisy)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-latest.json"))
@@ -559,7 +559,7 @@ def main():
             for i, (label, app, ws, layer, servers, params) in enumerate(chosen):
                 print(f"scenario {key}: {label} ({ws}, {layer}, {servers} process(es), {params['clients']} clients) ...", flush=True)
                 profile = None
-                if args.profile and attempt == 0 and app == "app" and layer == "core" and ws == FASTEST_WS and servers == 1:
+                if args.profile and attempt == 0 and app == "app" and layer == "pubsub" and ws == FASTEST_WS and servers == 1:
                     profile = str(ROOT / "test-artifacts" / f"bench-profile-s{key}.collapsed.txt")
                 row = measure(label, app, ws, cookies, servers=servers, layer=layer, profile=profile, **params)
                 if profile:
