@@ -12,7 +12,9 @@ export function messageItem({ user, text, date, mine, clock, texts }) {
   paintAvatar(avatar, user);
 
   const meta = element("p", "message-meta");
-  meta.append(element("span", "author", user));
+  const author = element("span", "author", user);
+  author.title = user; // the whole name, when a narrow screen shows only part of it
+  meta.append(author);
   if (mine) meta.append(element("span", "you-badge", texts.get("you")));
   if (date) meta.append(timeElement(date, clock, "time"));
 
