@@ -17,6 +17,11 @@ export class MessageList {
     return this.ids.length ? this.ids[this.ids.length - 1] : null;
   }
 
+  // {msg, date, item} of the newest message shown, or null.
+  get newest() {
+    return this.ids.length ? this.items.get(this.newestId) : null;
+  }
+
   get oldestId() {
     return this.ids.length ? this.ids[0] : null;
   }
