@@ -1,12 +1,14 @@
 // Who is online: the list beside the messages (a panel behind a button on a phone) and the count.
+// Without a connection the list is only the last one known, and says so.
 
 import { paintAvatar } from "./avatar.js";
 import { element } from "./message_view.js";
 
 export class PresenceList {
   // count: the words ("3 online") for screen readers; number: the figure shown on the button.
-  constructor({ list, count, number, toggle, panel, me, texts }) {
-    Object.assign(this, { list, count, number, toggle, panel, me, texts });
+  // staleLabel: the words shown over a list that may be out of date.
+  constructor({ list, count, number, toggle, panel, staleLabel, me, texts }) {
+    Object.assign(this, { list, count, number, toggle, panel, staleLabel, me, texts });
     toggle.addEventListener("click", () => this.setOpen(toggle.getAttribute("aria-expanded") !== "true"));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && this.isOpen()) {
@@ -22,12 +24,20 @@ export class PresenceList {
     this.list.replaceChildren(...users.map((user) => this.person(user)));
   }
 
+  setStale(stale) {
+    this.panel.classList.toggle("stale", stale);
+    this.toggle.classList.toggle("stale", stale);
+    this.staleLabel.hidden = !stale;
+  }
+
   person(user) {
     const item = element("li", user === this.me ? "person me" : "person");
     const avatar = element("span", "avatar avatar-small");
     avatar.setAttribute("aria-hidden", "true");
     paintAvatar(avatar, user);
-    item.append(avatar, element("span", "person-name", user));
+    const name = element("span", "person-name", user);
+    name.title = user; // the whole name, when the list has room for only part of it
+    item.append(avatar, name);
     if (user === this.me) item.append(element("span", "you-badge", this.texts.get("you")));
     return item;
   }

@@ -3,6 +3,7 @@
 //   history_pager     history over HTTP: newest page, older pages, gaps
 //   message_list      confirmed messages in id order, once each, with days and grouping
 //   outbox            what the user wrote until the server acknowledges it
+//   outbox_grouping   unsent messages join their author's run, as sent ones do
 //   composer          the message box
 //   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
 //   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
@@ -14,6 +15,7 @@ import { ConnectionStatus } from "./connection_status.js";
 import { HistoryPager, SessionEnded } from "./history_pager.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
+import { OutboxGrouping } from "./outbox_grouping.js";
 import { PresenceList } from "./presence.js";
 import { RoomSocket } from "./room_socket.js";
 import { ScrollFollower } from "./scroll_follow.js";
@@ -31,7 +33,6 @@ const me = config.user;
 const texts = new Texts(byId("texts"));
 const clock = new ClockFormat(readerLocale());
 
-const status = new ConnectionStatus(byId("connection"), texts);
 const follower = new ScrollFollower(byId("timeline"), byId("jump"), texts);
 const list = new MessageList(byId("messages"), { me, clock, texts });
 const pager = new HistoryPager({
@@ -39,7 +40,8 @@ const pager = new HistoryPager({
   onError: failedToLoad,
 });
 const presence = new PresenceList({
-  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"), me, texts,
+  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
+  staleLabel: byId("people-stale"), me, texts,
 });
 const typing = new TypingIndicator(byId("typing"), texts);
 const unread = new UnreadTitle();
@@ -49,12 +51,19 @@ const socket = new RoomSocket({
   path: config.socketPath,
   resumeFrom: () => pager.resumeFrom(),
   onFrame: receive,
-  onState: (state) => status.show(state),
+  onState: (state, retryAt) => {
+    status.show(state, retryAt);
+    presence.setStale(state !== "connected");
+  },
   onSessionEnded: goToLogin,
   onClosed: () => outbox.connectionLost(),
   checkSession: () => pager.fetchPage({ limit: 1 }).catch((error) => {
     if (error instanceof SessionEnded) throw error; // any other failure: the server is just away
   }),
+});
+const status = new ConnectionStatus(byId("connection"), {
+  banner: { element: byId("connection-banner"), state: byId("banner-state"), waiting: byId("banner-waiting"), reconnect: byId("reconnect-now") },
+  outbox: byId("outbox"), texts, reconnectNow: () => socket.reconnectNow(),
 });
 const composer = new Composer(byId("composer"), {
   maxLength: Number(config.maxLength),
@@ -65,6 +74,8 @@ const composer = new Composer(byId("composer"), {
   },
   onTyping: () => socket.send({ type: "typing" }),
 });
+// Before the outbox, which shows what a reload left unsent as it starts.
+new OutboxGrouping(byId("outbox"), list, me);
 const outbox = new Outbox(byId("outbox"), {
   me, texts, clock, send: (frame) => socket.send(frame), edit: (text) => composer.takeBack(text),
 });

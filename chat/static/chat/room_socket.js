@@ -11,13 +11,16 @@ const SESSION_ENDED = 4001; // signed out elsewhere: go to the login page
 const FELL_BEHIND = 4002; // the server dropped us to catch up: reconnect at once with ?after=
 
 export class RoomSocket {
-  // resumeFrom() -> id or null; onFrame(frame); onState("connecting"|"connected"|"reconnecting"|"offline");
+  // resumeFrom() -> id or null; onFrame(frame);
+  // onState("connecting"|"connected"|"reconnecting"|"offline", retryAt): retryAt is when the next attempt
+  // starts (a Date.now() value) while waiting for it;
   // onSessionEnded(); onClosed() when a connection is lost; checkSession() -> Promise, rejects when signed out.
   constructor({ path, resumeFrom, onFrame, onState, onSessionEnded, onClosed, checkSession }) {
     Object.assign(this, { path, resumeFrom, onFrame, onState, onSessionEnded, onClosed, checkSession });
     this.socket = null;
     this.failures = 0; // connection attempts since the last hello
     this.retryTimer = null;
+    this.retryAt = null;
     this.pingTimer = null;
     this.pongTimer = null;
     window.addEventListener("online", () => this.reconnectNow());
@@ -80,10 +83,12 @@ export class RoomSocket {
       return;
     }
     this.failures += 1;
-    this.onState(this.stateWhileConnecting());
+    const delay = this.retryDelay();
+    this.retryAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.onState(this.stateWhileConnecting(), this.retryAt); // the banner counts down to it
     // A handshake that never got a hello may mean the session is gone (the server refuses it then).
     if (!wasGreeted) this.checkSession().catch(() => this.onSessionEnded());
-    this.retryTimer = setTimeout(() => this.connect(), this.retryDelay());
   }
 
   stateWhileConnecting() {
@@ -105,7 +110,7 @@ export class RoomSocket {
   giveUp() {
     const socket = this.socket;
     if (socket === null) {
-      this.onState("offline");
+      this.onState("offline", this.retryAt);
       return;
     }
     socket.close();
