@@ -3,7 +3,7 @@
 //   history_pager     history over HTTP: newest page, older pages, gaps
 //   message_list      confirmed messages in id order, once each, with days and grouping
 //   outbox            what the user wrote until the server acknowledges it
-//   composer          the message box
+//   composer, draft   the message box, and what is being written kept across reloads and sign-ins
 //   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
 //   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
 // Configuration and translated words come from data- attributes in room.html.
@@ -11,6 +11,7 @@
 import { ClockFormat, readerLocale } from "./clock_format.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./connection_status.js";
+import { Draft } from "./draft.js";
 import { HistoryPager, SessionEnded } from "./history_pager.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
@@ -58,6 +59,8 @@ const socket = new RoomSocket({
 });
 const composer = new Composer(byId("composer"), {
   maxLength: Number(config.maxLength),
+  blankCharacters: config.blankCharacters,
+  draft: new Draft(me),
   texts,
   onSend: (text) => {
     outbox.write(text);
