@@ -92,7 +92,7 @@ function receive(frame) {
       if (frame.user !== me) typing.someoneTyping(frame.user);
       break;
     case "error":
-      if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code)) console.warn("refused:", frame);
+      if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code, frame.retry_after)) console.warn("refused:", frame);
       break;
   }
 }
