@@ -1,10 +1,12 @@
 """The one way a message comes to exist: check it, store it, then announce the stored message."""
 
 import logging
+import math
 
 from django.conf import settings
 
 from chat import group_commit, rate_limit, room_feed
+from chat.blank_text import is_blank
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ def _rate_limit():
 
 
 def check_message(user, body, client_id):
-    if not body.strip():
+    if is_blank(body):
         raise Refused("empty_message", "The message is empty.", client_id)
     if len(body) > settings.CHAT_MAX_LENGTH:
         raise Refused(
@@ -34,18 +36,22 @@ async def check_rate(user, client_id):
     per_second, burst = settings.CHAT_RATE_LIMIT
     if per_second <= 0:
         return
-    allowed = None
+    wait = None
     feed = room_feed.running()
     if feed is not None and feed.redis is not None:
         try:
             key = f"{settings.REDIS_PREFIX}:rate:{user.pk}"
-            allowed = await rate_limit.allow_in_redis(feed.redis, key, per_second, burst)
+            wait = await rate_limit.take_in_redis(feed.redis, key, per_second, burst)
         except Exception:
             log.warning("rate limit: Redis unavailable, counting in this process", exc_info=True)
-    if allowed is None:
-        allowed = _rate_limit().allow(user.pk)
-    if not allowed:
-        raise Refused("rate_limited", "Too many messages; wait a moment and send again.", client_id)
+    if wait is None:
+        wait = _rate_limit().take(user.pk)
+    if wait > 0:
+        # retry_after (docs/protocol.md): the page's outbox waits this long, then sends it again.
+        retry_after = math.ceil(wait * 1000) / 1000
+        raise Refused(
+            "rate_limited", "Too many messages; wait a moment and send again.", client_id, retry_after=retry_after
+        )
 
 
 async def do_post_message(user, body, client_id=None):

@@ -10,19 +10,20 @@ class TokenBucket:
         self.clock = clock
         self._buckets = {}  # key -> (tokens, at)
 
-    def allow(self, key):
+    def take(self, key):
+        """Takes a token: 0 when there was one, else the seconds until there is one."""
         if self.per_second <= 0:
-            return True
+            return 0
         now = self.clock()
         tokens, at = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - at) * self.per_second)
         if tokens < 1:
             self._buckets[key] = (tokens, now)
-            return False
+            return (1 - tokens) / self.per_second
         self._buckets[key] = (tokens - 1, now)
         if len(self._buckets) > 10_000:
             self._forget_full(now)
-        return True
+        return 0
 
     def _forget_full(self, now):
         # A bucket that has refilled is the same as no bucket: drop those to bound memory.
@@ -38,16 +39,18 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = math.min(burst, (tonumber(state[1]) or burst) + (now - (tonumber(state[2]) or now)) * rate)
-local allowed = 0
+local wait_ms = 0
 if tokens >= 1 then
   tokens = tokens - 1
-  allowed = 1
+else
+  wait_ms = math.ceil((1 - tokens) / rate * 1000)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return allowed
+return wait_ms
 """
 
 
-async def allow_in_redis(redis, key, per_second, burst):
-    return bool(await redis.eval(_REDIS_BUCKET, 1, key, per_second, burst))
+async def take_in_redis(redis, key, per_second, burst):
+    """TokenBucket.take on the bucket in Redis (to the millisecond: Lua answers whole numbers)."""
+    return await redis.eval(_REDIS_BUCKET, 1, key, per_second, burst) / 1000

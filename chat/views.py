@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chat import history, room_feed
+from chat import blank_text, history, room_feed
 from chat.history_query import LIMIT_MAX, HistoryQuery
 
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -17,7 +17,11 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 
 @login_required
 def room(request):
-    return render(request, "chat/room.html", {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX})
+    return render(
+        request,
+        "chat/room.html",
+        {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS},
+    )
 
 
 @require_GET

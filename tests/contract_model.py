@@ -9,6 +9,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from chat.blank_text import is_blank
+
 MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536; the consumer checks it too
 MAX_LENGTH = 2000  # CHAT_MAX_LENGTH's default, announced in hello
 CLIENT_ID_MAX = 64
@@ -80,7 +82,7 @@ def answer_for(wire):
     message = frame.get("message")
     if not isinstance(message, str) or not storable(message):
         return Error("invalid_frame", client_id)
-    if not message.strip():
+    if is_blank(message):  # the one definition of blank, shared by the server and the page
         return Error("empty_message", client_id)
     if len(message) > MAX_LENGTH:
         return Error("too_long", client_id)

@@ -6,14 +6,15 @@ from hypothesis import strategies as st
 
 from tests.contract_model import MAX_FRAME_BYTES, Wire
 
-WHITE_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u2029\u202f\u3000"
+# White space and characters that show nothing (chat/blank_text.py): a post of only these is empty.
+BLANK = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xad\u1680\u2000\u200b\u2028\u2029\u202f\u2060\u2800\u3000\u3164\ufeff\U000e0020"
 CLIENT_ID_POOL = [f"fuzz-{n}" for n in range(6)]  # small, so repeated client_ids happen often
 
 # Every character, lone surrogates (which JSON can carry as \udxxx escapes) and NUL included.
 any_character = st.one_of(
     st.characters(),
     st.characters(categories=["Cs"]),
-    st.sampled_from("\x00\ufeff\ufffd\U0001f600" + WHITE_SPACE),
+    st.sampled_from("\x00\ufeff\ufffd\U0001f600" + BLANK),
 )
 short_text = st.text(any_character, max_size=40)
 
@@ -34,7 +35,7 @@ json_value = st.recursive(
 message_text = st.one_of(
     short_text,
     st.text(max_size=40),  # mostly valid posts
-    st.text(st.sampled_from(WHITE_SPACE), max_size=12),
+    st.text(st.sampled_from(BLANK), max_size=12),
     # around the 2000-character limit, in characters of 1 to 4 UTF-8 bytes
     st.builds(lambda unit, n: unit * n, st.sampled_from(["x", "é", "長", "😀"]), st.integers(1990, 2010)),
     st.builds(lambda unit, n: unit * n, st.sampled_from(["x", "長"]), st.integers(2011, 20_000)),

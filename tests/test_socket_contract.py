@@ -1,5 +1,7 @@
 """The WebSocket rows of the contract, on the real ASGI application (auth, origin check, consumer)."""
 
+import asyncio
+
 import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,6 +106,42 @@ BAD_FRAMES = [
 ]
 
 
+# Text that shows nothing: white space, zero-width and format characters, fillers. Each is refused
+# as empty, alone and mixed with ordinary white space.
+INVISIBLE = [
+    "\u200b",  # zero width space
+    "\ufeff",  # zero width no-break space (byte order mark)
+    "\u3164",  # Hangul filler
+    "\uffa0",  # halfwidth Hangul filler
+    "\u115f\u1160",  # Hangul choseong and jungseong fillers
+    "\u2800",  # Braille pattern blank
+    "\u200c\u200d\u2060\u2061\u2062\u2063\u2064",  # joiners, word joiner, invisible operators
+    "\u00ad\u034f\u180e\u17b4",  # soft hyphen, combining grapheme joiner, Mongolian separator, Khmer
+    "\u200e\u200f\u202a\u202e\u2066\u2069",  # direction marks and overrides
+    "\ufe0f\U000e0100",  # variation selectors
+    "\U000e0001\U000e0067\U000e007f",  # tags
+    "\U0001d173\U0001d17a",  # musical formatting
+    "\u00a0\u2007\u202f\u3000\u2028\u2029\x85",  # white space beyond ASCII
+    " \u200b\n\t\u3164 \ufeff",
+]
+
+
+@pytest.mark.parametrize("text", INVISIBLE, ids=["+".join(f"{ord(c):04X}" for c in text) for text in INVISIBLE])
+async def test_a_message_of_only_invisible_characters_is_refused_as_empty(make_user, joined_socket, text):
+    async with joined_socket(await _user(make_user, "alice")) as a:
+        await a.post(text, client_id="c-blank")
+        error = await a.receive_until_any(("chat", "error"))
+        assert (error["type"], error.get("code"), error["client_id"]) == ("error", "empty_message", "c-blank")
+    assert await _count_messages() == 0
+
+
+async def test_visible_text_among_invisible_characters_is_stored_as_written(make_user, joined_socket):
+    async with joined_socket(await _user(make_user, "alice")) as a:
+        for text in ("\u200bhi\u3164", "\u0600", "\u3000「」"):  # a letter; a visible format sign; brackets
+            await a.post(text)
+            assert (await a.receive_until_any(("chat", "error")))["message"] == text
+
+
 @pytest.mark.parametrize("text, code, client_id", BAD_FRAMES, ids=[f"{c}-{i}" for i, (_, c, _) in enumerate(BAD_FRAMES)])
 async def test_a_bad_frame_gets_its_error_code_stores_nothing_and_keeps_the_socket(
     make_user, joined_socket, text, code, client_id
@@ -148,6 +186,24 @@ async def test_posting_faster_than_the_rate_limit_is_refused_and_stores_nothing_
     assert refused and all(f["code"] == "rate_limited" for f in refused)
     assert len(stored) >= 10  # the burst
     assert await _count_messages() == len(stored)
+
+
+async def test_a_rate_limited_refusal_says_how_long_to_wait_and_after_that_the_message_is_taken(
+    make_user, joined_socket, settings
+):
+    settings.CHAT_RATE_LIMIT = (5, 10)
+    async with joined_socket(await _user(make_user, "alice")) as a:
+        answers = []
+        while not answers or answers[-1]["type"] == "chat":
+            await a.post(f"burst {len(answers)}")
+            answers.append(await a.receive_until_any(("chat", "error")))
+        refusal = answers[-1]
+        assert refusal["code"] == "rate_limited"
+        assert 0 < refusal["retry_after"] <= 1 / 5  # at most one token's refill
+        await asyncio.sleep(refusal["retry_after"])
+        await a.post("after waiting as told", client_id="c-waited")
+        taken = await a.receive_until_any(("chat", "error"))
+        assert (taken["type"], taken["client_id"]) == ("chat", "c-waited")
 
 
 async def test_an_invalid_after_gets_an_error_then_a_close(make_user, open_socket):

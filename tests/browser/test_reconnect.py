@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from chat.models import Message
 from chat.posting import store_message
 from tests.browser.room_page import RoomPage
 
@@ -67,6 +68,25 @@ def test_a_page_that_goes_offline_says_so_queues_what_is_written_and_catches_up_
     for room in (alice, bob):
         expect(room.bodies).to_have_text(everything)
     expect(alice.outbox).to_have_count(0)
+
+
+def test_fourteen_messages_written_offline_all_go_out_in_order_when_back(make_user, start_server, browser_session):
+    alice = RoomPage(browser_session(start_server(), make_user("alice")))  # the default rate: 5/s, bursts of 10
+    alice.say("before the tunnel")
+    alice.watch_for_failures()
+    alice.page.context.set_offline(True)
+    expect(alice.connection).to_have_text("Offline")
+    written = [f"offline {n}" for n in range(1, 15)]
+    for text in written:
+        alice.write(text)
+    expect(alice.outbox).to_have_count(14)
+
+    alice.page.context.set_offline(False)
+    alice.is_connected()
+    expect(alice.bodies).to_have_text(["before the tunnel", *written])
+    expect(alice.outbox).to_have_count(0)
+    assert alice.failures_seen() == []
+    assert list(Message.objects.order_by("id").values_list("body", flat=True)) == ["before the tunnel", *written]
 
 
 def test_after_a_long_absence_the_page_fetches_what_the_replay_left_out(make_user, start_server, browser_session):

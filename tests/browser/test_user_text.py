@@ -38,3 +38,24 @@ def test_http_links_become_safe_links_and_other_schemes_stay_text(make_user, sta
     expect(links).to_have_text("https://example.com/a?b=1&c=2")
     expect(links).to_have_attribute("rel", "noopener noreferrer")
     expect(room.bodies).to_have_text(["slides: https://example.com/a?b=1&c=2. and javascript:alert(1) and data:text/html,hi"])
+
+
+def test_a_link_keeps_its_balanced_parentheses_and_leaves_out_what_ends_the_sentence(make_user, start_server, browser_session):
+    room = RoomPage(browser_session(start_server(), make_user("alice")))
+    text = (
+        "Closures: https://en.wikipedia.org/wiki/Closure_(computer_programming) and "
+        "(see https://example.com/a_(b)_c), [https://example.com/list] or https://example.com/q?x=(1)(2)... "
+        "and https://example.com/end)."
+    )
+    room.say(text)
+    expect(room.bodies).to_have_text([text])
+    links = room.page.locator("#messages .body a")
+    addresses = [
+        "https://en.wikipedia.org/wiki/Closure_(computer_programming)",
+        "https://example.com/a_(b)_c",
+        "https://example.com/list",
+        "https://example.com/q?x=(1)(2)",
+        "https://example.com/end",
+    ]
+    expect(links).to_have_text(addresses)
+    assert [links.nth(n).get_attribute("href") for n in range(len(addresses))] == addresses

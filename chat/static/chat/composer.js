@@ -1,26 +1,36 @@
 // The message box: Enter sends, Shift+Enter adds a line, Enter that confirms an IME conversion never
-// sends. Blank text is not sent; text over the limit is kept and flagged, never cut.
+// sends. Blank text (only characters that show nothing, as the server defines them) is not sent and
+// the Send button says so; text over the limit is kept and flagged, never cut. What is written is
+// kept as a draft until it is sent.
 
 const TYPING_NOTICE_EVERY_MS = 2000; // the server passes on at most one per 2 s anyway
 const COUNTER_SHOWN_FROM = 0.9; // show "N characters left" past this share of the limit
 const MAX_ROWS = 8; // the box grows with its text up to this many lines, then scrolls
 
 export class Composer {
-  // onSend(text); onTyping().
-  constructor(form, { maxLength, texts, onSend, onTyping }) {
+  // blankCharacters: the server's class of characters that show nothing (chat/blank_text.py);
+  // draft: load() and save(text); onSend(text); onTyping().
+  constructor(form, { maxLength, blankCharacters, draft, texts, onSend, onTyping }) {
     this.form = form;
     this.input = form.querySelector("textarea");
+    this.button = form.querySelector("button[type=submit]");
     this.counter = form.querySelector(".composer-counter");
-    Object.assign(this, { maxLength, texts, onSend, onTyping });
+    this.blank = new RegExp(`^[${blankCharacters}]*$`, "u");
+    Object.assign(this, { maxLength, draft, texts, onSend, onTyping });
     this.lastTypingNotice = 0;
 
     this.input.addEventListener("keydown", (event) => this.keydown(event));
-    this.input.addEventListener("input", () => this.changed());
+    this.input.addEventListener("input", () => this.typed());
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
       this.input.focus();
     });
+    this.setText(draft.load());
+  }
+
+  isBlank(text) {
+    return this.blank.test(text);
   }
 
   setMaxLength(maxLength) {
@@ -36,18 +46,24 @@ export class Composer {
     this.send();
   }
 
-  changed() {
-    this.fitHeight();
-    this.showCount();
-    if (this.input.value.trim() && Date.now() - this.lastTypingNotice >= TYPING_NOTICE_EVERY_MS) {
+  typed() {
+    this.changed();
+    if (!this.isBlank(this.input.value) && Date.now() - this.lastTypingNotice >= TYPING_NOTICE_EVERY_MS) {
       this.lastTypingNotice = Date.now();
       this.onTyping();
     }
   }
 
+  changed() {
+    this.fitHeight();
+    this.showCount();
+    this.button.setAttribute("aria-disabled", String(this.isBlank(this.input.value)));
+    this.draft.save(this.input.value);
+  }
+
   send() {
     const text = this.input.value;
-    if (!text.trim()) return;
+    if (this.isBlank(text)) return;
     if (lengthOf(text) > this.maxLength) {
       this.showCount();
       this.input.setAttribute("aria-invalid", "true");
@@ -61,7 +77,7 @@ export class Composer {
   // Puts text back (a failed message the user wants to edit), after whatever is already there.
   takeBack(text) {
     const current = this.input.value;
-    this.setText(current.trim() ? `${current}\n${text}` : text);
+    this.setText(this.isBlank(current) ? text : `${current}\n${text}`);
     this.input.focus();
   }
 

@@ -1,10 +1,18 @@
 // What the user wrote that the server has not acknowledged yet. Each message keeps its client_id, so
 // sending it again (after a reconnect, or a reload: the outbox is kept in localStorage) stores it once.
-// It stays on screen until its echo arrives, or is marked failed with the reason, a retry and an edit.
+// Messages go out one at a time, in the order written: the next only once the server has stored the
+// one before, so a refusal can never let a later message overtake it. A refusal that waiting cures
+// (the rate, a database that could not store it) holds the line and the same message is sent again
+// by itself; it stays "Sending…", never failed. Refused for good, it is marked failed with the
+// reason, a retry and an edit, and the messages behind it go on.
 
 import { element, messageItem } from "./message_view.js";
 
 const NOT_WORTH_RETRYING = new Set(["too_long", "empty_message"]); // the text has to change first
+const RETRIED_BY_ITSELF = new Set(["rate_limited", "unavailable"]);
+const RATE_WAIT_MS = 1000; // when a rate_limited refusal does not say how long (retry_after)
+const UNAVAILABLE_FIRST_WAIT_MS = 1000; // the database could not store it: wait, doubling up to...
+const UNAVAILABLE_MAX_WAIT_MS = 30000;
 
 export class Outbox {
   // send(frame) -> true when it went out on an open connection; edit(text) puts text back in the composer.
@@ -12,23 +20,48 @@ export class Outbox {
     Object.assign(this, { element: listElement, me, texts, clock, send, edit });
     this.storageKey = `kc3chat.outbox.${me}`;
     this.entries = new Map(); // client_id -> {clientId, text, state, reason, item}; in the order written
+    this.connected = false; // greeted by the server: messages can go out
+    this.onTheWire = null; // the entry sent and not yet answered
+    this.holdTimer = null; // while the first in line waits out a refusal that waiting cures
+    this.unavailableInARow = 0;
     for (const saved of this.load()) this.show({ ...saved, state: saved.state === "failed" ? "failed" : "queued" });
   }
 
   write(text) {
-    const entry = this.show({ clientId: newClientId(), text, state: "queued", reason: null });
+    this.show({ clientId: newClientId(), text, state: this.waitingState(), reason: null });
     this.save();
-    this.trySending(entry);
+    this.sendNext();
   }
 
-  // On every hello: everything still waiting goes out again, in the order it was written.
+  // On every hello: what is still waiting goes out again, from the first written.
   flush() {
-    for (const entry of this.entries.values()) if (entry.state !== "failed") this.trySending(entry);
+    this.connected = true;
+    this.resetLine();
+    this.sendNext();
   }
 
   // The connection is gone: what was in flight waits for the next one.
   connectionLost() {
-    for (const entry of this.entries.values()) if (entry.state === "sending") this.setState(entry, "queued");
+    this.connected = false;
+    this.resetLine();
+  }
+
+  resetLine() {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.onTheWire = null;
+    for (const entry of this.entries.values()) if (entry.state !== "failed") this.setState(entry, this.waitingState());
+  }
+
+  // Connected, a message waiting its turn is as good as being sent.
+  waitingState() {
+    return this.connected ? "sending" : "queued";
+  }
+
+  sendNext() {
+    if (!this.connected || this.onTheWire || this.holdTimer) return;
+    const next = [...this.entries.values()].find((entry) => entry.state !== "failed");
+    if (next && this.send({ type: "chat", message: next.text, client_id: next.clientId })) this.onTheWire = next;
   }
 
   // The echo of our message: it is stored, the message list shows it now.
@@ -38,23 +71,44 @@ export class Outbox {
     entry.item.remove();
     this.entries.delete(clientId);
     this.save();
+    if (this.onTheWire === entry) {
+      this.onTheWire = null;
+      this.unavailableInARow = 0;
+      this.sendNext();
+    }
     return true;
   }
 
-  refuse(clientId, code) {
+  // retryAfter: the seconds a rate_limited refusal says to wait, if it says.
+  refuse(clientId, code, retryAfter) {
     const entry = this.entries.get(clientId);
     if (!entry) return false;
+    if (this.onTheWire === entry) this.onTheWire = null;
+    if (RETRIED_BY_ITSELF.has(code)) {
+      this.hold(this.waitAfter(code, retryAfter));
+      return true;
+    }
     const reasonWord = `reason${code.replace(/(^|_)(\w)/g, (_, __, letter) => letter.toUpperCase())}`;
     entry.code = code;
     entry.reason = this.texts.words[reasonWord] ? this.texts.get(reasonWord) : this.texts.get("reasonOther");
     this.setState(entry, "failed");
     this.save();
+    this.sendNext();
     return true;
   }
 
-  trySending(entry) {
-    const sent = this.send({ type: "chat", message: entry.text, client_id: entry.clientId });
-    this.setState(entry, sent ? "sending" : "queued");
+  waitAfter(code, retryAfter) {
+    if (code === "rate_limited") return typeof retryAfter === "number" && retryAfter >= 0 ? retryAfter * 1000 : RATE_WAIT_MS;
+    this.unavailableInARow += 1;
+    return Math.min(UNAVAILABLE_MAX_WAIT_MS, UNAVAILABLE_FIRST_WAIT_MS * 2 ** (this.unavailableInARow - 1));
+  }
+
+  hold(milliseconds) {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.sendNext();
+    }, milliseconds);
   }
 
   show(entry) {
@@ -88,10 +142,13 @@ export class Outbox {
     return button;
   }
 
+  // A failed message sent again: it takes its place in line, in the order it was written.
   retry(entry) {
     entry.reason = null;
-    this.trySending(entry);
+    entry.code = null;
+    this.setState(entry, this.waitingState());
     this.save();
+    this.sendNext();
   }
 
   takeBack(entry) {

@@ -4,7 +4,7 @@
 //   message_list      confirmed messages in id order, once each, with days and grouping
 //   outbox            what the user wrote until the server acknowledges it
 //   outbox_grouping   unsent messages join their author's run, as sent ones do
-//   composer          the message box
+//   composer, draft   the message box, and what is being written kept across reloads and sign-ins
 //   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
 //   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
 // Configuration and translated words come from data- attributes in room.html.
@@ -12,6 +12,7 @@
 import { ClockFormat, readerLocale } from "./clock_format.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./connection_status.js";
+import { Draft } from "./draft.js";
 import { HistoryPager, SessionEnded } from "./history_pager.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
@@ -67,6 +68,8 @@ const status = new ConnectionStatus(byId("connection"), {
 });
 const composer = new Composer(byId("composer"), {
   maxLength: Number(config.maxLength),
+  blankCharacters: config.blankCharacters,
+  draft: new Draft(me),
   texts,
   onSend: (text) => {
     outbox.write(text);
@@ -100,7 +103,7 @@ function receive(frame) {
       if (frame.user !== me) typing.someoneTyping(frame.user);
       break;
     case "error":
-      if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code)) console.warn("refused:", frame);
+      if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code, frame.retry_after)) console.warn("refused:", frame);
       break;
   }
 }
