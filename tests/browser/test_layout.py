@@ -148,8 +148,7 @@ def test_a_run_of_my_own_messages_is_not_a_wall_of_tint(make_user, start_server,
 def test_waiting_and_failed_messages_group_under_the_previous_message_of_their_author(
     make_user, start_server, browser_session
 ):
-    # A burst of three, then nothing for a long while: alice's fourth message is refused as rate_limited.
-    server = start_server(CHAT_RATE_LIMIT="0.001/3")
+    server = start_server()
     alice = RoomPage(browser_session(server, make_user("alice")))
     bob = RoomPage(browser_session(server, make_user("bob")))
     alice.say("first")
@@ -172,8 +171,14 @@ def test_waiting_and_failed_messages_group_under_the_previous_message_of_their_a
     alice.page.context.set_offline(False)
     alice.is_connected()
     expect(alice.outbox).to_have_count(0)
-    alice.write("refused, sent too fast")
-    failed = alice.outbox.filter(has_text="refused, sent too fast")
+
+    def write_while_stopped():
+        expect(alice.connection).not_to_have_attribute("data-state", "connected")
+        alice.write("refused for good: too long")
+
+    server.env["CHAT_MAX_LENGTH"] = "10"  # the server comes back with a lower limit: this one fails
+    server.restart(while_stopped=write_while_stopped)
+    failed = alice.outbox.filter(has_text="refused for good: too long")
     expect(failed).to_have_attribute("data-state", "failed")
     expect(failed).to_have_class(with_classes("continued"))
     expect(failed.locator(".author")).not_to_be_visible()
