@@ -128,10 +128,11 @@ def test_on_a_phone_the_people_column_folds_into_a_panel(make_user, start_server
 def test_a_run_of_my_own_messages_is_not_a_wall_of_tint(make_user, start_server, browser_session):
     server = start_server()
     for dark in (False, True):
-        page = browser_session(server, make_user("dark" if dark else "light"), dark=dark)
+        name = "dark" if dark else "light"
+        page = browser_session(server, make_user(name), dark=dark)
         room = RoomPage(page)
         for n in range(4):
-            room.say(f"mine {n}")
+            room.say(f"{name}, mine {n}")  # the second page also shows the first one's messages
         page.mouse.move(0, 0)  # no hover highlight
         colours = page.locator(".message.mine").last.evaluate(
             """(node) => {
