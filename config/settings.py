@@ -49,7 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.content_security_policy.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.static_files.StaticFilesMiddleware",  # WhiteNoise
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,12 +173,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat:room"
 LOGOUT_REDIRECT_URL = "login"
 
-# Ten wrong passwords in a row lock that user name (from any address) for a while.
+# Ten wrong passwords in a row (at sign-in or as the old password of a password change) lock that
+# user name, in any case, from any address, for LOGIN_LOCKOUT_MINUTES.
+LOGIN_LOCKOUT_MINUTES = env.integer("LOGIN_LOCKOUT_MINUTES", 15)
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 10)
-AXES_COOLOFF_TIME = env.integer("LOGIN_LOCKOUT_MINUTES", 15) / 60
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_name"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_page"
 
 # --- Chat ---------------------------------------------------------------------------------------
 CHAT_MAX_LENGTH = env.integer("CHAT_MAX_LENGTH", 2000)
@@ -219,6 +222,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env.flag("SECURE_HSTS_PRELOAD", True)
 if env.flag("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The debug page hides every password (also in URLs) and is served to this machine only.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.SecretHidingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.LoopbackOnlyExceptionReporter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -89,3 +89,28 @@ def test_a_session_key_planted_before_signing_in_is_not_the_one_after(make_user,
     attacker = Client()
     attacker.cookies[settings.SESSION_COOKIE_NAME] = key
     assert attacker.get("/").status_code == 302
+
+
+def test_wrong_old_passwords_on_the_password_change_form_lock_the_name_like_wrong_sign_ins(make_user, start_server):
+    server = start_server()
+    alice = make_user("alice")
+    attacker = Browser(server.url)  # in alice's unattended, signed-in browser
+    assert attacker.sign_in("alice", PASSWORD)[0] == 302
+
+    def change_password(old):
+        status, page = attacker.request("/accounts/password/")
+        if status != 200:
+            return status, page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        new = "the attackers own passphrase 7"
+        form = {"csrfmiddlewaretoken": token, "old_password": old, "new_password1": new, "new_password2": new}
+        return attacker.request("/accounts/password/", form)
+
+    statuses = [change_password(f"guess {n}")[0] for n in range(WRONG_PASSWORDS_ALLOWED)]
+    assert statuses == [200] * (WRONG_PASSWORDS_ALLOWED - 1) + [429]
+    status, page = change_password(PASSWORD)
+    assert status == 429 and "Too many wrong passwords" in page
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    # The same lockout as sign-in: the name is locked there too.
+    assert Browser(server.url).sign_in("alice", PASSWORD)[0] == 429

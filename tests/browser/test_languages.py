@@ -65,10 +65,11 @@ def test_sign_up_errors_are_shown_next_to_their_field_in_japanese(start_server, 
     page.locator("#id_password2").fill("12345678")
     page.get_by_role("button", name="アカウントを作成").click()
 
-    password_again = page.locator("#id_password2")
-    expect(password_again).to_have_attribute("aria-invalid", "true")
-    error = page.locator("#id_password2_error")
+    password = page.locator("#id_password1")
+    expect(password).to_have_attribute("aria-invalid", "true")
+    error = page.locator("#id_password1_error")
     expect(error).to_contain_text("数字しか使われていません")
-    assert "id_password2_error" in password_again.get_attribute("aria-describedby")
-    # The error sits right under its field.
-    assert page.locator(".field", has=password_again).locator(".field-error").count() == 1
+    assert "id_password1_error" in password.get_attribute("aria-describedby")
+    # The error sits right under the field at fault, not under the confirmation.
+    assert page.locator(".field", has=password).locator(".field-error").count() == 1
+    assert page.locator(".field", has=page.locator("#id_password2")).locator(".field-error").count() == 0
