@@ -585,7 +585,7 @@ def main():
         print(json.dumps(report["scenarios"]["5"], indent=2), flush=True)
     report["total_seconds"] = round(time.monotonic() - started)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(f"figures written to {args.out} ({report['total_seconds']} s)")
+    print(f"figures written to {result_files.recorded(args.out)} ({report['total_seconds']} s)")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def main():
         print(f"server {i}: RSS after warm-up ({WARM_UP_SECONDS} s) {g}")
     for logs in row["server_logs"]:
         print(f"{logs['log']}: {logs['lines']} lines at WARNING or above, errors: {logs['errors'] or 'none'}")
-    print(f"figures written to {args.out} ({row['wall_seconds']} s)")
+    print(f"figures written to {result_files.recorded(args.out)} ({row['wall_seconds']} s)")
     failed = row["lost"] or row["duplicates"] or row["out_of_order"] or any(s["errors"] for s in row["server_logs"])
     sys.exit(1 if failed else 0)
 
