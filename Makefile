@@ -76,7 +76,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# Issue 6: 10 minutes of 1000 clients and 50 messages/s on two server processes (SOAK_ARGS="--minutes 1").
+# 10 minutes of 1000 clients and 50 messages/s on two server processes (SOAK_ARGS="--minutes 1").
 soak: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

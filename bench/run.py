@@ -1,6 +1,8 @@
-"""`make bench`: the scenarios of issue 5 against the real app, the naive floor and the raw ceiling.
+"""`make bench`: the benchmark's scenarios against the real app, the naive floor and the raw ceiling.
 
-    python -m bench.run [--quick] [--scenarios 1,2,3,4,5] [--out bench/results-latest.json]
+    python -m bench.run [--quick] [--scenarios 1,2,3,4,5] [--out PATH]
+
+The figures go to bench/results/DATE-COMMIT-WHAT.json unless --out says otherwise.
 
 Needs PostgreSQL (BENCH_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres; the
 database kc3chat_bench is dropped and made again) and Redis (BENCH_REDIS_URL). Prints a Markdown
@@ -24,6 +26,8 @@ import uuid
 from pathlib import Path
 
 import psutil
+
+from bench import result_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -277,7 +281,7 @@ def log_problems(server):
     """Lines at WARNING or above in a server's log (the servers log nothing below WARNING)."""
     text = Path(server.log.name).read_text(errors="replace")
     lines = [line for line in text.splitlines() if line.strip()]
-    return {"log": server.log.name, "lines": len(lines),
+    return {"log": result_files.recorded(server.log.name), "lines": len(lines),
             "errors": [line for line in lines if "ERROR" in line or "Traceback" in line or "CRITICAL" in line][:20]}
 
 
@@ -534,9 +538,11 @@ def main():
     parser.add_argument("--profile", action="store_true", help="py-spy the app (one process, fastest ws, the default pub/sub layer)")
     parser.add_argument("--repeat", type=int, default=1, help="run every row of scenarios 1-4 this often, "
                         "interleaved, and report the median (the machine is shared: single runs are noisy)")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results-latest.json"))
+    parser.add_argument("--out", help="where the figures go (default: bench/results/DATE-COMMIT-WHAT.json)")
     args = parser.parse_args()
     wanted = args.scenarios.split(",")
+    args.out = args.out or str(result_files.default_path(result_files.scope(args.scenarios)))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
 
     recreate_database()
     setup_django()
@@ -548,7 +554,7 @@ def main():
                           "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
                           "generator_processes": GENERATOR_PROCESSES, "open_files_limit": [soft, hard],
                           "load_average_at_start": os.getloadavg()},
-              "command": " ".join(sys.argv), "scenarios": {}}
+              "command": result_files.command("bench.run", sys.argv[1:]), "scenarios": {}}
     started = time.monotonic()
     for key in wanted:
         if key == "5":
@@ -563,7 +569,7 @@ def main():
                     profile = str(ROOT / "test-artifacts" / f"bench-profile-s{key}.collapsed.txt")
                 row = measure(label, app, ws, cookies, servers=servers, layer=layer, profile=profile, **params)
                 if profile:
-                    row["profile"] = {"file": profile, "top": profile_summary(profile)}
+                    row["profile"] = {"file": result_files.recorded(profile), "top": profile_summary(profile)}
                     print("\n".join(f"  {share:5.1f}%  {name}" for name, share in row["profile"]["top"]), flush=True)
                 runs[i].append(row)
                 print(table([row]).splitlines()[-1], flush=True)
@@ -579,7 +585,7 @@ def main():
         print(json.dumps(report["scenarios"]["5"], indent=2), flush=True)
     report["total_seconds"] = round(time.monotonic() - started)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(f"figures written to {args.out} ({report['total_seconds']} s)")
+    print(f"figures written to {result_files.recorded(args.out)} ({report['total_seconds']} s)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""`make soak` (issue 6): a long day of load, compressed: 1000 clients and 50 messages/s in total across
+"""`make soak`: a long day of load, compressed: 1000 clients and 50 messages/s in total across
 two server processes, for 10 minutes.
 
-    python -m bench.soak [--minutes 10] [--clients 1000] [--rate 50] [--out bench/soak-latest.json]
+    python -m bench.soak [--minutes 10] [--clients 1000] [--rate 50] [--out PATH]
 
 Reports: acknowledged messages lost, duplicates, id-order violations (clients that the server closes
 with 4002/1001/1012 resume with ?after= their last id, as the contract tells them to); each server
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import run
+from bench import result_files, run
 
 SAMPLE_EVERY_SECONDS = 10
 WARM_UP_SECONDS = 60
@@ -42,8 +42,10 @@ def main():
     parser.add_argument("--rate", type=int, default=50, help="messages per second in total (one per sender per second)")
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--ws", default=run.FASTEST_WS)
-    parser.add_argument("--out", default=str(run.ROOT / "bench" / "soak-latest.json"))
+    parser.add_argument("--out", help="where the figures go (default: bench/results/DATE-COMMIT-soak.json)")
     args = parser.parse_args()
+    args.out = args.out or str(result_files.default_path("soak"))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
 
     run.DATABASE_NAME = "kc3chat_soak"
     run.raise_open_files(args.clients + 1000)
@@ -76,7 +78,7 @@ def main():
         print(f"server {i}: RSS after warm-up ({WARM_UP_SECONDS} s) {g}")
     for logs in row["server_logs"]:
         print(f"{logs['log']}: {logs['lines']} lines at WARNING or above, errors: {logs['errors'] or 'none'}")
-    print(f"figures written to {args.out} ({row['wall_seconds']} s)")
+    print(f"figures written to {result_files.recorded(args.out)} ({row['wall_seconds']} s)")
     failed = row["lost"] or row["duplicates"] or row["out_of_order"] or any(s["errors"] for s in row["server_logs"])
     sys.exit(1 if failed else 0)
 

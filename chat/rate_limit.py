@@ -1,4 +1,4 @@
-"""Per-user token buckets: a steady rate with a burst, kept in the serving process."""
+"""Per-user token buckets: a steady rate with a burst, kept in Redis (every process) or in this process."""
 
 import time
 

@@ -5,12 +5,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from chat import blank_text, history, room_feed
 from chat.history_query import LIMIT_MAX, HistoryQuery
+from chat.json_answer import JsonAnswer
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 
@@ -27,20 +27,20 @@ def room(request):
 @require_GET
 def messages(request):
     if not request.user.is_authenticated:
-        return JsonResponse({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     query = HistoryQuery(request.GET)
     if not query.is_valid():
         parameter, detail = query.first_error()
-        return JsonResponse({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
+        return JsonAnswer({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
     before, after, limit = (query.cleaned_data[name] for name in ("before", "after", "limit"))
     page = history.after(after, limit) if after is not None else history.before(before, limit)
-    return JsonResponse({"messages": [m.as_frame() for m in page.messages], "has_more": page.has_more})
+    return JsonAnswer({"messages": [m.as_frame() for m in page.messages], "has_more": page.has_more})
 
 
 async def healthz(request):
     checks = {"database": await _database_answers(), "channel_layer": await _channel_layer_answers()}
     healthy = all(result == "ok" for result in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    return JsonAnswer({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
 @database_sync_to_async

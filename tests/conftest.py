@@ -163,8 +163,10 @@ def database_url_for_servers():
 class ServerProcess:
     """uvicorn serving config.asgi on a free port, on the tests' database and channel layer."""
 
-    def __init__(self, extra_env=None, ws_max_size=65536):
+    def __init__(self, extra_env=None, ws_max_size=65536, cwd=ROOT):
+        """cwd: the project folder to serve (a participant's edited copy, in the workshop tests)."""
         self.port = free_port()
+        self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_max_size = ws_max_size
         self.env = {
@@ -184,7 +186,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
              "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else [])],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
 
@@ -228,9 +230,9 @@ class ServerProcess:
 def start_server(transactional_db):
     servers = []
 
-    def start(ws_max_size=65536, **extra_env):
+    def start(ws_max_size=65536, cwd=ROOT, **extra_env):
         # ws_max_size=None: uvicorn's own default (16 MiB), to test the application's 64 KiB check
-        server = ServerProcess(extra_env, ws_max_size)
+        server = ServerProcess(extra_env, ws_max_size, cwd)
         servers.append(server)
         return server
 

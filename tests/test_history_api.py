@@ -83,3 +83,14 @@ def test_healthz_says_ok_when_the_database_and_the_channel_layer_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "channel_layer": "ok"}
+
+
+def test_text_is_sent_as_written_so_a_browser_shows_it_in_any_language(client, make_user):
+    # The guide has participants read these answers in the browser: Japanese must not come as \u escapes.
+    alice = make_user("alice")
+    client.force_login(alice)
+    store_message(alice, "こんにちは", None)
+    page = client.get("/api/messages/?limit=1").content.decode("utf-8")
+    assert '"message": "こんにちは"' in page
+    refused = client.get("/api/messages/?limit=1000", HTTP_ACCEPT_LANGUAGE="ja").content.decode("utf-8")
+    assert '"detail": "この値は 200 以下でなければなりません。"' in refused

@@ -18,18 +18,22 @@ The conventions checked here are described at the top of docs/workshop/ja.md and
 import json
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKSHOP = ROOT / "docs" / "workshop"
-GUIDES = {"ja": WORKSHOP / "ja.md", "en": WORKSHOP / "en.md"}
-WHY = {"ja": WORKSHOP / "why.ja.md", "en": WORKSHOP / "why.en.md"}
-EVERY_PAGE = [*GUIDES.values(), *WHY.values()]
+from tests.workshop_guide import (
+    EVERY_PAGE,
+    EXCERPT_LANGUAGES,
+    GUIDES,
+    ROOT,
+    WHY,
+    blocks,
+    find_in_order,
+    headings,
+    outside_blocks,
+    pieces,
+)
 
-EXCERPT_LANGUAGES = {"python", "js", "html"}
-ELISIONS = {"# …", "// …", "{# … #}"}
 ROLE_WORDS = {"ja": ("役割", "必要性"), "en": ("Role", "Why it is needed")}
 EXERCISE_HEADINGS = {"ja": "### 演習", "en": "### Exercise"}
 SHORTEST_ANSWER = 15  # characters: a filled-in blank, not a placeholder
@@ -50,88 +54,6 @@ COMPONENT_FILES = [
     "chat/views.py",
     "chat/database_identity.py",
 ]
-
-
-class Block:
-    def __init__(self, page, line_number, info, lines):
-        self.page, self.line_number, self.lines = page, line_number, lines
-        words = info.split()
-        self.language = words[0] if words else ""
-        attributes = dict(word.split("=", 1) for word in words[1:] if "=" in word)
-        self.flags = {word for word in words[1:] if "=" not in word}
-        self.file = attributes.get("file")
-
-    @property
-    def is_excerpt(self):
-        return self.language in EXCERPT_LANGUAGES and self.file is not None
-
-    def where(self):
-        return f"{self.page.relative_to(ROOT)}:{self.line_number}"
-
-
-def blocks(page):
-    found, info, start, lines = [], None, 0, []
-    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
-        if info is None and line.startswith("```"):
-            info, start, lines = line[3:].strip(), number, []
-        elif info is not None and line.rstrip() == "```":
-            found.append(Block(page, start, info, lines))
-            info = None
-        elif info is not None:
-            lines.append(line)
-    assert info is None, f"{page}: a fenced block opened at line {start} is never closed"
-    return found
-
-
-def outside_blocks(page):
-    """(line_number, line) of the prose, fenced blocks left out."""
-    inside = False
-    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
-        if line.startswith("```"):
-            inside = not inside
-            continue
-        if not inside:
-            yield number, line
-
-
-def headings(page):
-    return [(len(line) - len(line.lstrip("#")), number, line) for number, line in outside_blocks(page)
-            if re.match(r"#{1,6} ", line)]
-
-
-def _pieces(lines):
-    """An excerpt split at its elision lines, with blank lines at the edges of each piece dropped."""
-    pieces, piece = [], []
-    for line in lines:
-        if line.strip() in ELISIONS:
-            pieces.append(piece)
-            piece = []
-        else:
-            piece.append(line.rstrip())
-    pieces.append(piece)
-    trimmed = []
-    for piece in pieces:
-        while piece and not piece[0]:
-            piece = piece[1:]
-        while piece and not piece[-1]:
-            piece = piece[:-1]
-        trimmed.append(piece)
-    return trimmed
-
-
-def _find_in_order(source, pieces):
-    """True when every piece occurs as consecutive lines of source, each after the previous one."""
-    at = 0
-    for piece in pieces:
-        if not piece:
-            return False
-        for start in range(at, len(source) - len(piece) + 1):
-            if source[start:start + len(piece)] == piece:
-                at = start + len(piece)
-                break
-        else:
-            return False
-    return True
 
 
 def _source_lines(block):
@@ -166,7 +88,7 @@ def test_every_code_excerpt_in_the_guides_still_appears_in_the_file_it_names(eve
     assert excerpts
     for block in excerpts:
         assert 0 < len([line for line in block.lines if line.strip()]) <= 30, f"{block.where()}: keep excerpts short"
-        found = _find_in_order(_source_lines(block), _pieces(block.lines))
+        found = find_in_order(_source_lines(block), pieces(block.lines))
         assert found, f"{block.where()}: this excerpt no longer appears in {block.file}; update the guide to the code"
 
 
@@ -177,7 +99,7 @@ def test_the_lines_an_exercise_asks_to_change_are_in_the_file_it_names(every_blo
         assert all(line[:1] in (" ", "-", "+") or not line for line in block.lines), block.where()
         assert any(line[:1] in ("-", "+") for line in block.lines), f"{block.where()}: a diff without a change"
         before = [line[1:] for line in block.lines if line[:1] in (" ", "-") or not line]
-        found = _find_in_order(_source_lines(block), _pieces(before))
+        found = find_in_order(_source_lines(block), pieces(before))
         assert found, f"{block.where()}: the lines this exercise changes are no longer in {block.file}"
 
 
