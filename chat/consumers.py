@@ -87,11 +87,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send_frame(message.as_frame())
         self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever ended the socket, it leaves the room. disconnect() is not always called: a
+            # client gone during the handshake makes accept() or the first frame raise in connect().
+            await self._leave()
+
     async def disconnect(self, code):
-        if self.feed is not None:
-            await self.feed.detach(self)
+        await self._leave()
+
+    async def _leave(self):
         if self.writer is not None:
             self.writer.cancel()
+        if self.feed is not None:
+            await self.feed.detach(self)  # a second call does nothing
 
     # --- from the room feed -----------------------------------------------------------------------
     def deliver(self, text, message_id):
