@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chat import frames, history, room_events, room_feed, server_send
+from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
 from chat.revocation import session_still_valid
@@ -53,7 +54,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             after = _after_parameter(self.scope)
         except ValueError:
             await self.accept()
-            await self._send_frame(Refused("invalid_frame", "?after= must be a whole number >= 0.").as_frame())
+            await self._send_frame(Refused("invalid_frame", "?after= must be a whole number from 0 to 2^63-1.").as_frame())
             await self.close(CLOSE_BAD_REQUEST)
             return
         try:
@@ -66,6 +67,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             replayed, first = [], None
             if after is not None:
                 replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
+                if not replayed and after > live_from:
+                    # Beyond every stored id (a page kept across a database reset) is the newest:
+                    # live messages must not wait until ids pass it.
+                    after = min(after, await database_sync_to_async(history.newest_id)())
         except DatabaseError:
             log.warning("socket refused: database unavailable", exc_info=True)
             await self.accept()
@@ -77,15 +82,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
+        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
         await self._send_frame(
-            {"type": "hello", "user": self.username, "last_id": newest or None, "max_length": settings.CHAT_MAX_LENGTH}
+            {"type": "hello", "user": self.username, "last_id": max(newest, self.last_id) or None,
+             "max_length": settings.CHAT_MAX_LENGTH}
         )
         await self._send_frame({"type": "presence", "users": self.feed.presence_now()})
         if first is not None:
             await self._send_frame({"type": "gap", "after": after, "first": first})
         for message in replayed:
             await self._send_frame(message.as_frame())
-        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
 
     async def __call__(self, scope, receive, send):
         try:
@@ -198,6 +204,6 @@ def _after_parameter(scope):
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
     if not values:
         return None
-    if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19):
+    if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19 and int(values[-1]) <= ID_MAX):
         raise ValueError(values[-1])
     return int(values[-1])
