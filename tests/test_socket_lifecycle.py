@@ -18,6 +18,8 @@ from tests.conftest import session_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ABORTED_HANDSHAKES = 200
+CAP = 3  # CHAT_SOCKETS_PER_USER
+CLOSE_TOO_MANY_SOCKETS = 4429
 WAIT = 10  # seconds a test waits for a frame before failing (not a measure of speed)
 SETTLED_FOR = 2.0  # seconds presence must stay exact to count as settled
 
@@ -66,7 +68,7 @@ async def presence_settles_on(ws, names, timeout=30):
 @pytest.mark.parametrize("ws_implementation", ["websockets", "websockets-sansio"])
 async def test_handshakes_aborted_by_the_client_leave_no_one_online(make_user, start_server, ws_implementation):
     prefix = f"kc3chat-test-{secrets.token_hex(4)}"
-    server = start_server(UVICORN_WS=ws_implementation, REDIS_PREFIX=prefix)
+    server = start_server(UVICORN_WS=ws_implementation, REDIS_PREFIX=prefix, CHAT_SOCKETS_PER_USER=str(CAP))
     ghost, watcher = [await database_sync_to_async(make_user)(name) for name in ("ghost", "watcher")]
     key = await database_sync_to_async(session_for)(ghost)
     async with await connect(server, watcher) as ws:
@@ -75,6 +77,16 @@ async def test_handshakes_aborted_by_the_client_leave_no_one_online(make_user, s
     async with await connect(server, watcher) as ws:
         # A socket that joins now is told only what the process holds: no ghost among its users.
         await presence_settles_on(ws, ["watcher"])
+    # The server counts none of the aborted sockets as still open: the ghost gets exactly the cap.
+    held = [await connect(server, ghost) for _ in range(CAP)]
+    for ws in held:
+        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "hello"
+    async with await connect(server, ghost) as one_too_many:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(one_too_many.recv(), WAIT)
+        assert closed.value.rcvd.code == CLOSE_TOO_MANY_SOCKETS
+    for ws in held:
+        await ws.close()
     if settings.REDIS_URL:
         # With every socket gone the process's feed has no listener left: it stops and withdraws
         # its presence report, which a listener it still held would keep.
