@@ -11,7 +11,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import frames, history, room_events, room_feed, server_send
+from chat import frames, history, room_events, room_feed, server_send, socket_quota, typing_throttle
+from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
 from chat.revocation import session_still_valid
@@ -19,13 +20,13 @@ from chat.revocation import session_still_valid
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
-TYPING_EVERY_SECONDS = 2.0  # at most one typing notice per connection in this time
 
 # Close codes (docs/protocol.md). Daphne refuses 1012, so application codes are in 4000-4999.
 CLOSE_TOO_BIG = 1009
 CLOSE_SESSION_ENDED = 4001  # signed out, password changed or account deactivated: sign in again
 CLOSE_FELL_BEHIND = 4002  # too many unsent messages: reconnect with ?after= at once
 CLOSE_BAD_REQUEST = 4400  # the handshake's query was invalid
+CLOSE_TOO_MANY_SOCKETS = 4429  # the user already holds CHAT_SOCKETS_PER_USER sockets: this new one is refused
 CLOSE_UNAVAILABLE = 4503  # the database could not be read: reconnect with backoff
 
 
@@ -33,6 +34,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process's room feed hands messages to every socket directly.
     channel_layer_alias = None
     feed = None
+    quota = None  # set while this socket counts toward its user's cap
     writer = None
 
     async def connect(self):
@@ -46,6 +48,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.session_hash = room_events.session_hash(self.session_key)
         self.last_id = 0
         self.outbox = deque()
+        self.outbox_messages = 0  # stored messages in the outbox: only they count toward the backlog
+        self.outbox_dropped = False  # live-only frames were dropped: send presence once caught up
         self.outbox_ready = asyncio.Event()
         self.closing_with = None
         self.last_typing = 0.0
@@ -53,9 +57,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             after = _after_parameter(self.scope)
         except ValueError:
             await self.accept()
-            await self._send_frame(Refused("invalid_frame", "?after= must be a whole number >= 0.").as_frame())
+            refusal = Refused("invalid_frame", "?after= must be a whole number from 0 to 2^63-1.")
+            await self._send_frame(refusal.as_frame())
             await self.close(CLOSE_BAD_REQUEST)
             return
+        quota = socket_quota.current()
+        if not await quota.claim(self.user_id):
+            await self.accept()
+            await self.close(CLOSE_TOO_MANY_SOCKETS, "Too many open connections for this user.")
+            return
+        self.quota = quota
         try:
             # Join before accepting: once the client sees the socket open, it misses nothing.
             self.feed = room_feed.current()
@@ -66,6 +77,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             replayed, first = [], None
             if after is not None:
                 replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
+                if not replayed and after > live_from:
+                    # Beyond every stored id (a page kept across a database reset) is the newest:
+                    # live messages must not wait until ids pass it.
+                    after = min(after, await database_sync_to_async(history.newest_id)())
         except DatabaseError:
             log.warning("socket refused: database unavailable", exc_info=True)
             await self.accept()
@@ -77,30 +92,55 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
+        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
         await self._send_frame(
-            {"type": "hello", "user": self.username, "last_id": newest or None, "max_length": settings.CHAT_MAX_LENGTH}
+            {"type": "hello", "user": self.username, "last_id": max(newest, self.last_id) or None,
+             "max_length": settings.CHAT_MAX_LENGTH}
         )
         await self._send_frame({"type": "presence", "users": self.feed.presence_now()})
         if first is not None:
             await self._send_frame({"type": "gap", "after": after, "first": first})
         for message in replayed:
             await self._send_frame(message.as_frame())
-        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever ended the socket, it leaves the room. disconnect() is not always called: a
+            # client gone during the handshake makes accept() or the first frame raise in connect().
+            await self._leave()
 
     async def disconnect(self, code):
-        if self.feed is not None:
-            await self.feed.detach(self)
+        await self._leave()
+
+    async def _leave(self):
         if self.writer is not None:
             self.writer.cancel()
+        try:
+            if self.feed is not None:
+                await self.feed.detach(self)  # a second call does nothing
+        finally:
+            if self.quota is not None:
+                quota, self.quota = self.quota, None
+                await quota.release(self.user_id)
 
     # --- from the room feed -----------------------------------------------------------------------
     def deliver(self, text, message_id):
         if self.closing_with is not None:
             return
-        if len(self.outbox) >= settings.CHAT_SEND_BACKLOG:
+        if message_id is None:
+            if len(self.outbox) >= settings.CHAT_SEND_BACKLOG:
+                # Typing and presence are live only: dropped for a socket that is behind, never a
+                # reason to close it (presence is sent again once it has caught up).
+                self.outbox_dropped = True
+                return
+        elif self.outbox_messages >= settings.CHAT_SEND_BACKLOG:
             # Never a silent hole: close, and the client resumes with ?after= its last id.
             self._close_soon(CLOSE_FELL_BEHIND)
             return
+        else:
+            self.outbox_messages += 1
         self.outbox.append((message_id, text))
         self.outbox_ready.set()
 
@@ -113,6 +153,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _close_soon(self, code):
         self.closing_with = code
         self.outbox.clear()
+        self.outbox_messages = 0
         self.outbox_ready.set()
 
     async def _write(self):
@@ -127,10 +168,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 while self.outbox and self.closing_with is None:
                     message_id, text = self.outbox.popleft()
                     if message_id is not None:
+                        self.outbox_messages -= 1
                         if message_id <= self.last_id:
                             continue  # already replayed on connect
                         self.last_id = message_id
                     await send({"type": "websocket.send", "text": text})
+                if self.outbox_dropped and not self.outbox and self.closing_with is None:
+                    self.outbox_dropped = False
+                    presence = {"type": "presence", "users": self.feed.presence_now()}
+                    await send({"type": "websocket.send", "text": frames.encode(presence)})
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -166,9 +212,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=frames.encode(message.as_frame()))  # the original, to the sender only
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
-            if now - self.last_typing >= TYPING_EVERY_SECONDS:
+            # This socket's own check first: a socket that keeps typing costs nothing more.
+            if now - self.last_typing >= typing_throttle.EVERY_SECONDS:
                 self.last_typing = now
-                await room_events.announce_typing(self.username)
+                if await typing_throttle.allow(self.user_id):
+                    await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
             await self._send_frame({"type": "pong"})
 
@@ -187,6 +235,6 @@ def _after_parameter(scope):
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
     if not values:
         return None
-    if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19):
+    if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19 and int(values[-1]) <= ID_MAX):
         raise ValueError(values[-1])
     return int(values[-1])

@@ -189,6 +189,8 @@ CHAT_RATE_LIMIT = env.rate("CHAT_RATE_LIMIT", "5/10")
 CHAT_REPLAY_LIMIT = env.integer("CHAT_REPLAY_LIMIT", 500)
 # Messages a connection may have queued and unsent before it is closed to resume (see docs).
 CHAT_SEND_BACKLOG = env.integer("CHAT_SEND_BACKLOG", 1000)
+# Sockets one user may hold open at once, across every server process; 0 turns the cap off.
+CHAT_SOCKETS_PER_USER = env.integer("CHAT_SOCKETS_PER_USER", 20)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -1,9 +1,12 @@
-"""Floods: posts beyond the rate, handshakes without a session, frames far over the size limit."""
+"""Floods: posts beyond the rate, handshakes without a session, frames far over the size limit, more
+sockets than a user may hold, typing from many sockets, and live frames for a reader that fell behind."""
 
 import asyncio
 import secrets
+from contextlib import AsyncExitStack
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -12,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chat.models import Message
-from tests.conftest import session_for
+from tests.conftest import Socket, session_for
 from tests.contract_model import Wire
 from tests.live_sockets import LiveSocket
 
@@ -155,3 +158,153 @@ def test_a_1_mib_frame_is_closed_with_1009_stores_nothing_and_others_are_served(
         b.close()
     assert list(Message.objects.values_list("body", flat=True)) == ["still here"]
     assert "Traceback" not in server.log_text()
+
+
+# --- more sockets than a user may hold ------------------------------------------------------------
+
+CLOSE_TOO_MANY_SOCKETS = 4429
+
+
+async def test_a_user_holds_at_most_the_cap_of_sockets_and_a_closed_one_frees_its_place(
+    make_user, open_socket, settings
+):
+    settings.CHAT_SOCKETS_PER_USER = 3
+    alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
+    held = [await _greeted(open_socket, alice) for _ in range(3)]
+    connected, refused = await open_socket(alice)
+    assert connected  # accepted, so that the client can read why it is closed
+    closing = await refused.communicator.receive_output()
+    assert (closing["type"], closing.get("code")) == ("websocket.close", CLOSE_TOO_MANY_SOCKETS)
+    await _greeted(open_socket, bob)  # nobody else is counted with alice
+    await held[0].communicator.disconnect()
+    await _greeted(open_socket, alice)
+
+
+async def _greeted(open_socket, user):
+    connected, sock = await open_socket(user)
+    assert connected, sock
+    assert (await sock.receive())["type"] == "hello"
+    return sock
+
+
+# --- typing from many sockets of one user ---------------------------------------------------------
+
+
+async def test_typing_on_many_sockets_of_one_user_is_passed_on_once(make_user, open_socket, joined_socket):
+    alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
+    async with joined_socket(bob) as b:
+        typists = [await _greeted(open_socket, alice) for _ in range(5)]
+        for sock in typists:
+            await sock.send({"type": "typing"})
+        # One notice per user every 2 s, however many of their sockets type at once.
+        typing = [frame for frame in await _frames_within(b, 1.5) if frame["type"] == "typing"]
+        assert typing == [{"type": "typing", "user": "alice"}]
+
+
+async def _frames_within(sock, seconds):
+    """Every frame that arrives within `seconds` (waiting without a timeout: that would end the app)."""
+    loop = asyncio.get_running_loop()
+    frames, deadline = [], loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        if not await sock.communicator.receive_nothing(min(left, 0.1)):
+            frames.append(await sock.receive())
+    return frames
+
+
+# --- a reader that fell behind --------------------------------------------------------------------
+
+BACKLOG = 5
+
+
+class StalledSends:
+    """The server's side of a client that stopped reading: while stalled, a frame sent to it waits, as
+    it does on a real server once the socket's buffers are full (tests/test_faults.py, over TCP)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    async def __call__(self, scope, receive, send):
+        async def send_when_flowing(message):
+            if message["type"] == "websocket.send":
+                await self.flowing.wait()
+            await send(message)
+
+        return await self.app(scope, receive, send_when_flowing)
+
+
+@pytest_asyncio.fixture
+async def stalled_socket(transactional_db):
+    """stalled_socket(user) -> (StalledSends, Socket), greeted; closed afterwards."""
+    from config.asgi import application
+
+    opened = []
+
+    async def open_(user):
+        stalled = StalledSends(application)
+        key = await database_sync_to_async(session_for)(user)
+        headers = [(b"origin", b"http://testserver"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+        communicator = WebsocketCommunicator(stalled, "/ws/chat/", headers=headers)
+        connected, _ = await communicator.connect()
+        assert connected
+        opened.append((stalled, communicator))
+        sock = Socket(communicator)
+        assert (await sock.receive())["type"] == "hello"
+        assert (await sock.receive())["type"] == "presence"
+        return stalled, sock
+
+    yield open_
+    for stalled, communicator in opened:
+        stalled.flowing.set()
+        try:
+            await communicator.disconnect()
+        except Exception:
+            pass
+
+
+async def test_typing_and_presence_never_close_a_reader_that_fell_behind(
+    make_user, joined_socket, stalled_socket, settings, no_rate_limit
+):
+    settings.CHAT_SEND_BACKLOG = BACKLOG
+    names = ["sleepy", "alice"] + [f"typist{n}" for n in range(2 * BACKLOG)]
+    sleepy, alice, *typists = [await database_sync_to_async(make_user)(name) for name in names]
+    stalled, behind = await stalled_socket(sleepy)
+    stalled.flowing.clear()
+    async with joined_socket(alice) as a, AsyncExitStack() as stack:
+        for typist in typists:
+            sock = await stack.enter_async_context(joined_socket(typist))
+            await sock.send({"type": "typing"})
+            await a.receive_until("typing")  # handed to every socket of the process, sleepy's too
+        for n in range(BACKLOG - 1):
+            await a.post(f"stored {n}")
+        posted = await a.chats(BACKLOG - 1)
+        stalled.flowing.set()
+        received = []
+        while len([f for f in received if f["type"] == "chat"]) < len(posted):
+            received.append(await behind.receive())
+        received += await _frames_within(behind, 1)
+        everyone = sorted(names)
+    typing = [f for f in received if f["type"] == "typing"]
+    # The outbox was full: typing notices were dropped for this socket, and it was not closed for them.
+    assert len(typing) < len(typists)
+    assert [f for f in received if f["type"] == "chat"] == posted
+    # What was dropped included presence: the socket is told the room's presence once it caught up.
+    assert [f for f in received if f["type"] == "presence"][-1] == {"type": "presence", "users": everyone}
+    await behind.send({"type": "ping"})
+    assert await behind.receive_until("pong")
+
+
+async def test_stored_messages_beyond_the_backlog_still_close_a_reader_that_fell_behind_with_4002(
+    make_user, joined_socket, stalled_socket, settings, no_rate_limit
+):
+    settings.CHAT_SEND_BACKLOG = BACKLOG
+    sleepy, alice = [await database_sync_to_async(make_user)(name) for name in ("sleepy", "alice")]
+    stalled, behind = await stalled_socket(sleepy)
+    stalled.flowing.clear()
+    async with joined_socket(alice) as a:
+        for n in range(BACKLOG + 2):  # one held in the stalled send, BACKLOG queued, then one too many
+            await a.post(f"stored {n}")
+        await a.chats(BACKLOG + 2)
+        stalled.flowing.set()
+        assert await behind.closed_with() == 4002

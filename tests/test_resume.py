@@ -70,6 +70,36 @@ async def test_resuming_after_the_newest_id_replays_nothing(make_user, joined_so
         assert await a.more_chats() == []
 
 
+ID_MAX = 2**63 - 1  # the largest id the database stores, and the HTTP API accepts
+
+
+@pytest.mark.parametrize("beyond", [1, 1000, "max"])
+async def test_resuming_after_an_id_beyond_the_newest_resumes_from_the_newest_and_gets_live_messages(
+    make_user, joined_socket, beyond
+):
+    alice, bob = await _users(make_user, "alice", "bob")
+    async with joined_socket(bob) as b:
+        await b.post("the newest")
+        newest = await b.receive_until("chat")
+        after = ID_MAX if beyond == "max" else newest["id"] + beyond
+        async with joined_socket(alice, f"?after={after}") as a:
+            assert a.hello["last_id"] == newest["id"]
+            await b.post("live after the resume")
+            live = await b.receive_until("chat")
+            # Not held back until ids pass `after`: every posted message reaches every socket.
+            assert await a.receive_until("chat", timeout=2) == live
+            assert await a.more_chats() == []
+
+
+async def test_resuming_after_an_id_no_database_can_hold_is_refused_with_4400(make_user, open_socket):
+    (alice,) = await _users(make_user, "alice")
+    connected, sock = await open_socket(alice, f"?after={ID_MAX + 1}")
+    assert connected
+    error = await sock.receive()
+    assert (error["type"], error["code"], error["client_id"]) == ("error", "invalid_frame", None)
+    assert await sock.closed_with() == 4400
+
+
 async def _post_many(joined_socket, user, count):
     async with joined_socket(user) as sock:
         for n in range(count):

@@ -253,3 +253,93 @@ async def test_a_users_rate_limit_holds_across_servers(make_user, start_server):
     assert {f["code"] for f in refused} == {"rate_limited"}
     await on_a.ws.close()
     await on_b.ws.close()
+
+
+CLOSE_TOO_MANY_SOCKETS = 4429
+
+
+async def closed_at_once_with(server, user):
+    """Open a socket that the server is expected to close before its hello: the close code."""
+    key = await database_sync_to_async(session_for)(user)
+    ws = await connect(
+        f"ws://127.0.0.1:{server.port}/ws/chat/",
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={key}", "Origin": server.url},
+    )
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        frame = await asyncio.wait_for(ws.recv(), WAIT)
+        raise AssertionError(f"the socket was served: {frame}")
+    return closed.value.rcvd.code
+
+
+async def test_the_cap_on_sockets_per_user_holds_across_servers(make_user, start_server):
+    cap = {"CHAT_SOCKETS_PER_USER": "4"}
+    a, b = start_server(**cap), start_server(**cap)
+    alice, bob = await make(make_user, "alice", "bob")
+    held = [await join(server, alice) for server in (a, b, a, b)]
+    assert await closed_at_once_with(a, alice) == CLOSE_TOO_MANY_SOCKETS
+    assert await closed_at_once_with(b, alice) == CLOSE_TOO_MANY_SOCKETS
+    on_b = await join(b, bob)  # nobody else is counted with alice
+    await held[0].ws.close()  # a place on server A frees one on B
+    await held[0].ws.wait_closed()
+    held[0] = await join_when_a_place_is_free(b, alice)
+    assert await closed_at_once_with(a, alice) == CLOSE_TOO_MANY_SOCKETS
+    for client in [*held, on_b]:
+        await client.ws.close()
+
+
+async def join_when_a_place_is_free(server, user):
+    # The server releases the place once it has seen the close: a moment after the client has.
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while True:
+        try:
+            return await join(server, user)
+        except websockets.ConnectionClosed as closed:
+            assert closed.rcvd.code == CLOSE_TOO_MANY_SOCKETS
+            assert asyncio.get_running_loop().time() < deadline, "the place was never freed"
+            await asyncio.sleep(0.1)
+
+
+async def test_the_sockets_of_a_server_that_died_stop_counting_toward_the_cap(make_user, start_server):
+    settings_for_both = {"CHAT_SOCKETS_PER_USER": "2", "PRESENCE_TTL_SECONDS": "3"}
+    a, b = start_server(**settings_for_both), start_server(**settings_for_both)
+    (alice,) = await make(make_user, "alice")
+    await join(b, alice)
+    await join(b, alice)
+    assert await closed_at_once_with(a, alice) == CLOSE_TOO_MANY_SOCKETS
+    b.process.send_signal(signal.SIGKILL)  # no chance to release its places
+    b.process.wait()
+    deadline = asyncio.get_running_loop().time() + PRESENCE_DROP_WAIT
+    while True:
+        try:
+            on_a = await join(a, alice)
+            break
+        except websockets.ConnectionClosed as closed:
+            assert closed.rcvd.code == CLOSE_TOO_MANY_SOCKETS
+            assert asyncio.get_running_loop().time() < deadline, "the dead server's sockets still count"
+            await asyncio.sleep(0.5)
+    await on_a.ws.close()
+
+
+async def test_typing_on_both_servers_at_once_is_passed_on_once_per_user(make_user, start_server):
+    a, b = start_server(), start_server()
+    alice, bob = await make(make_user, "alice", "bob")
+    typists = [await join(server, alice) for server in (a, b, a, b)]
+    watchers = [await join(a, bob), await join(b, bob)]
+    for typist in typists:
+        await typist.ws.send(json.dumps({"type": "typing"}))
+    for watcher in watchers:
+        seen = await frames_within(watcher, 1.5)
+        assert [f for f in seen if f["type"] == "typing"] == [{"type": "typing", "user": "alice"}]
+    for client in [*typists, *watchers]:
+        await client.ws.close()
+
+
+async def frames_within(client, seconds):
+    loop = asyncio.get_running_loop()
+    frames, deadline = [], loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        try:
+            frames.append(json.loads(await asyncio.wait_for(client.ws.recv(), left)))
+        except TimeoutError:
+            break
+    return frames
