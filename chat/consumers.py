@@ -14,7 +14,7 @@ from django.db import DatabaseError
 from chat import frames, history, room_events, room_feed, server_send
 from chat.posting import do_post_message
 from chat.refusal import Refused
-from chat.revocation import session_still_valid
+from chat.revocation import close_when_session_expires, session_expiry
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     feed = None
     writer = None
+    session_watch = None
 
     async def connect(self):
         user = self.scope["user"]
@@ -60,7 +61,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Join before accepting: once the client sees the socket open, it misses nothing.
             self.feed = room_feed.current()
             live_from = await self.feed.attach(self)
-            if not await database_sync_to_async(session_still_valid)(self.session_key, self.user_id):
+            expires = await database_sync_to_async(session_expiry)(self.session_key, self.user_id)
+            if expires is None:
                 await self.close()
                 return
             replayed, first = [], None
@@ -74,6 +76,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._greet(after, live_from, replayed, first)
         self.writer = asyncio.get_running_loop().create_task(self._write())
+        self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
 
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
@@ -92,6 +95,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.feed.detach(self)
         if self.writer is not None:
             self.writer.cancel()
+        if self.session_watch is not None:
+            self.session_watch.cancel()
 
     # --- from the room feed -----------------------------------------------------------------------
     def deliver(self, text, message_id):
