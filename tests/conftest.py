@@ -112,7 +112,7 @@ async def open_socket(transactional_db):
     opened = []
 
     async def open_(user=None, query="", origin="http://testserver", session_key=None):
-        headers = [(b"origin", origin.encode())] if origin else []
+        headers = [(b"host", b"testserver")] + ([(b"origin", origin.encode())] if origin else [])
         if user is not None or session_key is not None:
             key = session_key or await database_sync_to_async(session_for)(user)
             headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
@@ -163,10 +163,11 @@ def database_url_for_servers():
 class ServerProcess:
     """uvicorn serving config.asgi on a free port, on the tests' database and channel layer."""
 
-    def __init__(self, extra_env=None, ws_max_size=65536):
+    def __init__(self, extra_env=None, ws_max_size=65536, args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_max_size = ws_max_size
+        self.args = list(args)  # more uvicorn options, e.g. ["--ws", "websockets-sansio"]
         self.env = {
             **os.environ,
             "DEBUG": "true",
@@ -183,7 +184,8 @@ class ServerProcess:
     def _start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else [])],
+             "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else []),
+             *self.args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
@@ -228,9 +230,9 @@ class ServerProcess:
 def start_server(transactional_db):
     servers = []
 
-    def start(ws_max_size=65536, **extra_env):
+    def start(ws_max_size=65536, args=(), **extra_env):
         # ws_max_size=None: uvicorn's own default (16 MiB), to test the application's 64 KiB check
-        server = ServerProcess(extra_env, ws_max_size)
+        server = ServerProcess(extra_env, ws_max_size, args)
         servers.append(server)
         return server
 
