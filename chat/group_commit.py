@@ -54,7 +54,8 @@ class CommitQueue:
                         if not future.done():
                             future.set_exception(error)
                     continue
-                created = [result[0] for result in results if not isinstance(result, Refused) and result[1]]
+                stored = [result for result in results if not isinstance(result, Refused)]
+                created = [message for message, is_new in stored if is_new]
                 if created:
                     await room_events.announce_messages(created)
                 for (_, future), result in zip(batch, results):
