@@ -15,7 +15,7 @@ from chat import frames, history, room_events, room_feed, server_send, socket_qu
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
-from chat.revocation import session_still_valid
+from chat.revocation import close_when_session_expires, session_expiry
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     writer = None
+    session_watch = None
 
     async def connect(self):
         user = self.scope["user"]
@@ -71,7 +72,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Join before accepting: once the client sees the socket open, it misses nothing.
             self.feed = room_feed.current()
             live_from = await self.feed.attach(self)
-            if not await database_sync_to_async(session_still_valid)(self.session_key, self.user_id):
+            expires = await database_sync_to_async(session_expiry)(self.session_key, self.user_id)
+            if expires is None:
                 await self.close()
                 return
             replayed, first = [], None
@@ -89,6 +91,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._greet(after, live_from, replayed, first)
         self.writer = asyncio.get_running_loop().create_task(self._write())
+        self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
 
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
@@ -117,6 +120,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _leave(self):
         if self.writer is not None:
             self.writer.cancel()
+        if self.session_watch is not None:
+            self.session_watch.cancel()
         try:
             if self.feed is not None:
                 await self.feed.detach(self)  # a second call does nothing

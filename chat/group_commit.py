@@ -1,17 +1,20 @@
 """Posts that arrive while the database is busy with earlier ones are stored together: one
 transaction, one commit, one announcement for the lot. Ids stay consecutive and in commit order
 (the room's row lock), and each poster still gets its own answer. Under load this turns one commit
-per message into one commit per batch; alone, a post is stored at once."""
+per message into one commit per batch; alone, a post is stored at once. A post that cannot be stored
+(its author was deleted) fails alone: the batch is stored again without it."""
 
 import asyncio
 import logging
 import weakref
 
 from channels.db import database_sync_to_async
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 
 from chat import room_events
 from chat.models import MAIN_ROOM, Message, Room
+from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +54,54 @@ class CommitQueue:
                         if not future.done():
                             future.set_exception(error)
                     continue
-                created = [message for message, is_new in results if is_new]
+                stored = [result for result in results if not isinstance(result, Refused)]
+                created = [message for message, is_new in stored if is_new]
                 if created:
                     await room_events.announce_messages(created)
                 for (_, future), result in zip(batch, results):
-                    if not future.done():
+                    if future.done():
+                        continue
+                    if isinstance(result, Refused):
+                        future.set_exception(result)
+                    else:
                         future.set_result(result)
         finally:
             self.draining = False
 
 
 def store_messages(posts):
-    """[(user, body, client_id)] -> [(message, created)] in the same order. A client_id its author
-    already used (before, or earlier in this batch) gives back that message, created=False."""
+    """[(user, body, client_id)] -> [(message, created) or Refused] in the same order. A client_id its
+    author already used (before, or earlier in this batch) gives back that message, created=False.
+    The post of an author deleted meanwhile is Refused; the others are stored all the same."""
+    refused = {}  # index in posts -> Refused
+    while True:
+        try:
+            return _store_in_one_transaction(posts, refused)
+        except IntegrityError:
+            # All of it was rolled back. The one check a single post can fail here is its author's
+            # foreign key (an account deleted while its socket was open); anything else concerns the
+            # whole batch and fails it. One query finds those authors; the rest is stored again,
+            # with its ids handed out again, so they stay consecutive.
+            deleted = _deleted_authors(user for index, (user, _, _) in enumerate(posts) if index not in refused)
+            if not deleted:
+                raise
+            for index, (user, _, client_id) in enumerate(posts):
+                if user.pk in deleted:
+                    refused[index] = Refused(
+                        "account_deleted", "Your account no longer exists; the message was not stored.", client_id
+                    )
+
+
+def _store_in_one_transaction(posts, refused):
     with transaction.atomic():
         # The row lock serialises writers: ids are handed out, and committed, in one order.
         room, _ = Room.objects.select_for_update().get_or_create(name=MAIN_ROOM)
         known = _already_stored(posts)
         results, new = [], []
-        for user, body, client_id in posts:
+        for index, (user, body, client_id) in enumerate(posts):
+            if index in refused:
+                results.append(refused[index])
+                continue
             if client_id is not None and (user.pk, client_id) in known:
                 results.append((known[(user.pk, client_id)], False))
                 continue
@@ -83,6 +115,11 @@ def store_messages(posts):
             Message.objects.bulk_create(new)
             room.save(update_fields=["last_message_id"])
     return results
+
+
+def _deleted_authors(users):
+    authors = {user.pk for user in users}
+    return authors - set(get_user_model().objects.filter(pk__in=authors).values_list("pk", flat=True))
 
 
 def _already_stored(posts):

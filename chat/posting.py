@@ -64,4 +64,7 @@ async def do_post_message(user, body, client_id=None):
 
 def store_message(user, body, client_id):
     """Store one message without announcing it: for tests and data loading."""
-    return group_commit.store_messages([(user, body, client_id)])[0]
+    result = group_commit.store_messages([(user, body, client_id)])[0]
+    if isinstance(result, Refused):
+        raise result
+    return result

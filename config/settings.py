@@ -255,9 +255,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"invalid_utf8_from_client": {"()": "config.server_log.InvalidUtf8FromClient"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # uvicorn's own handlers and level stay; a client's non-UTF-8 text frame is no ERROR.
+        "uvicorn.error": {"filters": ["invalid_utf8_from_client"]},
+    },
 }
 
 # Locking by user name only, on purpose: a workshop shares one address behind NAT, and locking the

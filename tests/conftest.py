@@ -112,7 +112,7 @@ async def open_socket(transactional_db):
     opened = []
 
     async def open_(user=None, query="", origin="http://testserver", session_key=None):
-        headers = [(b"origin", origin.encode())] if origin else []
+        headers = [(b"host", b"testserver")] + ([(b"origin", origin.encode())] if origin else [])
         if user is not None or session_key is not None:
             key = session_key or await database_sync_to_async(session_for)(user)
             headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
@@ -163,12 +163,13 @@ def database_url_for_servers():
 class ServerProcess:
     """uvicorn serving config.asgi on a free port, on the tests' database and channel layer."""
 
-    def __init__(self, extra_env=None, ws_max_size=65536, cwd=ROOT):
+    def __init__(self, extra_env=None, ws_max_size=65536, cwd=ROOT, args=()):
         """cwd: the project folder to serve (a participant's edited copy, in the workshop tests)."""
         self.port = free_port()
         self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_max_size = ws_max_size
+        self.args = list(args)  # more uvicorn options, e.g. ["--ws", "websockets-sansio"]
         self.env = {
             **os.environ,
             "DEBUG": "true",
@@ -185,7 +186,8 @@ class ServerProcess:
     def _start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else [])],
+             "--port", str(self.port), *(["--ws-max-size", str(self.ws_max_size)] if self.ws_max_size else []),
+             *self.args],
             cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self._wait_until_listening()
@@ -230,9 +232,9 @@ class ServerProcess:
 def start_server(transactional_db):
     servers = []
 
-    def start(ws_max_size=65536, cwd=ROOT, **extra_env):
+    def start(ws_max_size=65536, cwd=ROOT, args=(), **extra_env):
         # ws_max_size=None: uvicorn's own default (16 MiB), to test the application's 64 KiB check
-        server = ServerProcess(extra_env, ws_max_size, cwd)
+        server = ServerProcess(extra_env, ws_max_size, cwd, args)
         servers.append(server)
         return server
 

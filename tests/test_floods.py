@@ -79,7 +79,7 @@ def _handshakes(count, cookie=None, origin="http://testserver"):
     from config.asgi import application
 
     async def one(n):
-        headers = [(b"origin", origin.encode())]
+        headers = [(b"host", b"testserver"), (b"origin", origin.encode())]
         if cookie is not None:
             headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie(n)}".encode()))
         communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
@@ -102,10 +102,12 @@ def test_hundreds_of_handshakes_without_a_session_cookie_are_refused_without_a_q
     assert len(queries) == 0, [q["sql"] for q in queries]
 
 
-def test_hundreds_of_handshakes_from_a_foreign_origin_are_refused_without_a_query(make_user):
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://testserver:9999", "https://testserver"])
+def test_hundreds_of_handshakes_from_a_foreign_origin_are_refused_without_a_query(make_user, origin):
+    # Another host, or this host's name on another port or scheme (another service's page).
     key = session_for(make_user("alice"))
     with CaptureQueriesContext(connection) as queries:
-        accepted = _handshakes(HANDSHAKES, cookie=lambda n: key, origin="http://evil.example")
+        accepted = _handshakes(HANDSHAKES, cookie=lambda n: key, origin=origin)
     assert accepted == 0
     assert len(queries) == 0, [q["sql"] for q in queries]
 

@@ -8,7 +8,10 @@ import websockets
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from chat.models import Message
 from tests.conftest import session_for
+from tests.contract_model import Wire
+from tests.live_sockets import LiveSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +70,32 @@ async def test_an_anonymous_handshake_is_refused_by_the_server(start_server):
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/chat/", additional_headers={"Origin": server.url})
     assert refused.value.response.status_code == 403
+
+
+NOT_UTF8_TEXT = b'{"type":"chat","message":"caf\xe9"}'  # Latin-1 in a text frame
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--workers", "2", "--ws", "websockets-sansio"], ["--ws", "websockets"]],
+    ids=["make-run", "make-serve", "legacy-websockets"],
+)
+def test_a_text_frame_that_is_not_utf8_is_closed_with_1007_quietly(make_user, start_server, args):
+    # make run leaves uvicorn its default implementation; make serve names websockets-sansio.
+    server = start_server(args=args)
+    alice = make_user("alice")
+    for frame in (Wire(False, NOT_UTF8_TEXT), [b'{"type":"chat",', b'"message":"\xff"}']):  # whole, in fragments
+        sock = LiveSocket(server, alice)
+        try:
+            if isinstance(frame, Wire):
+                sock.send_wire(frame)
+            else:
+                sock.ws.send(frame, text=True)
+            code, _ = sock.close_code()
+            assert code == 1007
+        finally:
+            sock.close()
+    server.stop()
+    log = server.log_text()
+    assert "ERROR" not in log and "Traceback" not in log, log
+    assert not Message.objects.exists()
