@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import frames, history, room_events, room_feed, server_send, socket_quota, typing_throttle
+from chat import frames, history, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
@@ -59,7 +59,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ValueError:
             await self.accept()
             refusal = Refused("invalid_frame", "?after= must be a whole number from 0 to 2^63-1.")
-            await self._send_frame(refusal.as_frame())
+            await self._send_frame(server_frames.error(refusal))
             await self.close(CLOSE_BAD_REQUEST)
             return
         quota = socket_quota.current()
@@ -96,15 +96,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
         self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
-        await self._send_frame(
-            {"type": "hello", "user": self.username, "last_id": max(newest, self.last_id) or None,
-             "max_length": settings.CHAT_MAX_LENGTH}
-        )
-        await self._send_frame({"type": "presence", "users": self.feed.presence_now()})
+        await self._send_frame(server_frames.hello(self.username, max(newest, self.last_id) or None, settings.CHAT_MAX_LENGTH))
+        await self._send_frame(server_frames.presence(self.feed.presence_now()))
         if first is not None:
-            await self._send_frame({"type": "gap", "after": after, "first": first})
+            await self._send_frame(server_frames.gap(after, first))
         for message in replayed:
-            await self._send_frame(message.as_frame())
+            await self._send_frame(server_frames.message(message))
 
     async def __call__(self, scope, receive, send):
         try:
@@ -180,8 +177,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     await send({"type": "websocket.send", "text": text})
                 if self.outbox_dropped and not self.outbox and self.closing_with is None:
                     self.outbox_dropped = False
-                    presence = {"type": "presence", "users": self.feed.presence_now()}
-                    await send({"type": "websocket.send", "text": frames.encode(presence)})
+                    presence = server_frames.presence(self.feed.presence_now())
+                    await send({"type": "websocket.send", "text": server_frames.encode(presence)})
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -193,14 +190,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_TOO_BIG)
             return
         if text_data is None:
-            await self._send_frame(Refused("invalid_frame", "Binary frames are not accepted.").as_frame())
+            await self._send_frame(server_frames.error(Refused("invalid_frame", "Binary frames are not accepted.")))
             return
         command = None
         try:
             command = frames.parse(text_data)
             await self._perform(command)
         except Refused as refusal:
-            await self._send_frame(refusal.as_frame())
+            await self._send_frame(server_frames.error(refusal))
         except Exception as error:
             # The socket outlives any failure; the client learns the message was not stored.
             log.warning("could not act on a frame", exc_info=True)
@@ -208,13 +205,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             code, detail = ("unavailable", "The message could not be stored; send it again.")
             if not isinstance(error, DatabaseError):
                 code, detail = ("server_error", "The server could not act on that frame.")
-            await self._send_frame(Refused(code, detail, client_id).as_frame())
+            await self._send_frame(server_frames.error(Refused(code, detail, client_id)))
 
     async def _perform(self, command):
         if isinstance(command, frames.Post):
             message, created = await do_post_message(self.scope["user"], command.message, command.client_id)
             if not created:
-                await self.send(text_data=frames.encode(message.as_frame()))  # the original, to the sender only
+                await self._send_frame(server_frames.message(message))  # the original, to the sender only
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
             # This socket's own check first: a socket that keeps typing costs nothing more.
@@ -223,10 +220,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if await typing_throttle.allow(self.user_id):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
-            await self._send_frame({"type": "pong"})
+            await self._send_frame(server_frames.pong())
 
     async def _send_frame(self, frame):
-        await self.send(text_data=frames.encode(frame))
+        await self.send(text_data=server_frames.encode(frame))
 
 
 def _too_big(text_data, bytes_data):

@@ -66,7 +66,3 @@ def _storable(value):
         return False
     return True
 
-
-def encode(frame):
-    """A server frame as the text sent on the wire: compact, and UTF-8 rather than \\u escapes."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

@@ -1,5 +1,3 @@
-from datetime import UTC
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -39,13 +37,3 @@ class Message(models.Model):
     def __str__(self):
         return f"#{self.id} {self.author}: {self.body[:40]}"
 
-    def as_frame(self):
-        """The contract's `msg` object."""
-        return {
-            "type": "chat",
-            "id": self.id,
-            "user": self.author.get_username(),
-            "message": self.body,
-            "ts": self.created_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "client_id": self.client_id,
-        }

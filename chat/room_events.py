@@ -6,19 +6,19 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from chat import room_feed
-from chat.frames import encode
+from chat import room_feed, server_frames
+from chat.server_frames import encode
 
 log = logging.getLogger(__name__)
 
 
 async def announce_messages(messages):
     """One event for a batch of stored messages, each encoded once, for every process."""
-    await _publish({"type": "room.messages", "messages": [[m.id, encode(m.as_frame())] for m in messages]})
+    await _publish({"type": "room.messages", "messages": [[m.id, encode(server_frames.message(m))] for m in messages]})
 
 
 async def announce_typing(username):
-    await _publish({"type": "room.typing", "user": username, "text": encode({"type": "typing", "user": username})})
+    await _publish({"type": "room.typing", "user": username, "text": encode(server_frames.typing(username))})
 
 
 def revoke_sockets(user_id, session_key=None):

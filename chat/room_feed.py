@@ -23,8 +23,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import database_identity, history, presence, shared_redis
-from chat.frames import encode
+from chat import database_identity, history, presence, server_frames, shared_redis
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ class RoomFeed:
     async def _fill_to(self, before_id):
         # Commit order is id order, so every id below one we have seen is committed (or deleted).
         for message in await database_sync_to_async(history.between)(self.last_id, before_id):
-            self._dispatch(message.id, encode(message.as_frame()))
+            self._dispatch(message.id, server_frames.encode(server_frames.message(message)))
         self.last_id = max(self.last_id, before_id - 1)
 
     def _dispatch(self, message_id, text):
@@ -181,7 +180,7 @@ class RoomFeed:
         self._send_presence()
 
     def _send_presence(self):
-        text = encode({"type": "presence", "users": self.everyone})
+        text = server_frames.encode(server_frames.presence(self.everyone))
         for listener in self.listeners:
             listener.deliver(text, None)
         size = max(len(self.listeners), len(self.everyone))

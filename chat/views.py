@@ -7,7 +7,7 @@ from django.db import connection
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chat import blank_text, history, layer_probe, room_feed
+from chat import blank_text, history, layer_probe, room_feed, server_frames
 from chat.history_query import LIMIT_MAX, HistoryQuery
 from chat.json_answer import JsonAnswer
 
@@ -33,7 +33,7 @@ def messages(request):
         return JsonAnswer({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
     before, after, limit = (query.cleaned_data[name] for name in ("before", "after", "limit"))
     page = history.after(after, limit) if after is not None else history.before(before, limit)
-    return JsonAnswer({"messages": [m.as_frame() for m in page.messages], "has_more": page.has_more})
+    return JsonAnswer({"messages": [server_frames.message(m) for m in page.messages], "has_more": page.has_more})
 
 
 async def healthz(request):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chat import server_frames
 from chat.models import Message, Room
 from tests.contract_model import ANY_TIMESTAMP, Closed, Error, Pong, Posted, SenderModel, answer_for
 from tests.frame_strategies import closing_frame, ordinary_frame
@@ -60,7 +61,7 @@ def test_random_frames_get_the_contracts_answers_and_another_users_socket_keeps_
     finally:
         room.close()
     print(f"fuzz: {room.frames_sent} frames, {len(room.alice.echoes)} stored; {dict(room.answers)}")
-    stored = [message.as_frame() for message in Message.objects.select_related("author")]
+    stored = [server_frames.message(message) for message in Message.objects.select_related("author")]
     assert stored == room.alice.echoes, "every stored message is one that was echoed, and every echo is stored"
     # The run reached every row of the contract it is about.
     assert set(room.answers) >= {
@@ -146,8 +147,8 @@ class FuzzedRoom:
     def _model_from_database(self):
         last_id = Room.objects.values_list("last_message_id", flat=True).first() or 0
         mine = Message.objects.select_related("author").filter(author=self.alice_user, client_id__isnull=False)
-        model = SenderModel("alice", last_id, {m.client_id: m.as_frame() for m in mine})
-        model.echoes = [m.as_frame() for m in Message.objects.select_related("author")]
+        model = SenderModel("alice", last_id, {m.client_id: server_frames.message(m) for m in mine})
+        model.echoes = [server_frames.message(m) for m in Message.objects.select_related("author")]
         return model
 
     def close(self):

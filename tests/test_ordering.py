@@ -11,9 +11,10 @@ from channels.layers import get_channel_layer
 from django.db import connection
 
 from chat import history, room_feed
-from chat.frames import encode
 from chat.models import Message
 from chat.posting import store_message
+from chat.server_frames import encode
+from chat.server_frames import message as message_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_limit")]
 
@@ -65,7 +66,7 @@ async def test_a_message_that_overtakes_an_earlier_one_waits_for_it(make_user):
         # The layer hands over 2 before 1 (another process won the race to publish).
         layer = get_channel_layer()
         for message, _ in (second, first):
-            event = {"type": "room.messages", "messages": [[message.id, encode(message.as_frame())]]}
+            event = {"type": "room.messages", "messages": [[message.id, encode(message_frame(message))]]}
             await layer.group_send(room_feed.ROOM_GROUP, event)
         await _until(lambda: len(listener.received) >= 2)
         await asyncio.sleep(0.2)
