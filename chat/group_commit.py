@@ -2,17 +2,18 @@
 transaction, one commit, one announcement for the lot. Ids stay consecutive and in commit order
 (the room's row lock), and each poster still gets its own answer. Under load this turns one commit
 per message into one commit per batch; alone, a post is stored at once. A post that cannot be stored
-(its author was deleted) fails alone: the batch is stored again without it."""
+(its author was deleted) fails alone: the batch is stored again without it.
+
+Storage only: store_messages returns what it stored. What is done with a batch (store it, then
+announce it: chat/posting.py's do_post_messages) is the caller's, handed to together()."""
 
 import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from chat import room_events
 from chat.models import MAIN_ROOM, Message, Room
 from chat.refusal import Refused
 
@@ -20,24 +21,28 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
 
-_queues = weakref.WeakKeyDictionary()  # event loop -> CommitQueue
+_queues = weakref.WeakKeyDictionary()  # event loop -> {action: CommitQueue}
 
 
-async def store(user, body, client_id):
-    loop = asyncio.get_running_loop()
-    if loop not in _queues:
-        _queues[loop] = CommitQueue()
-    return await _queues[loop].store(user, body, client_id)
+async def together(action, post):
+    """Runs `action` (async, [post] -> [result or Refused] in the same order) on this post and the
+    others that arrive while an earlier batch is running; returns this post's result or raises its
+    Refused."""
+    queues = _queues.setdefault(asyncio.get_running_loop(), {})
+    if action not in queues:
+        queues[action] = CommitQueue(action)
+    return await queues[action].submit(post)
 
 
 class CommitQueue:
-    def __init__(self):
-        self.waiting = []  # ((user, body, client_id), future)
+    def __init__(self, action):
+        self.action = action
+        self.waiting = []  # (post, future)
         self.draining = False
 
-    async def store(self, user, body, client_id):
+    async def submit(self, post):
         future = asyncio.get_running_loop().create_future()
-        self.waiting.append(((user, body, client_id), future))
+        self.waiting.append((post, future))
         if not self.draining:
             self.draining = True
             asyncio.get_running_loop().create_task(self._drain())
@@ -48,16 +53,12 @@ class CommitQueue:
             while self.waiting:
                 batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
                 try:
-                    results = await database_sync_to_async(store_messages)([post for post, _ in batch])
+                    results = await self.action([post for post, _ in batch])
                 except Exception as error:
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(error)
                     continue
-                stored = [result for result in results if not isinstance(result, Refused)]
-                created = [message for message, is_new in stored if is_new]
-                if created:
-                    await room_events.announce_messages(created)
                 for (_, future), result in zip(batch, results):
                     if future.done():
                         continue

@@ -3,9 +3,10 @@
 import logging
 import math
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import group_commit, rate_limit, room_feed
+from chat import group_commit, rate_limit, room_events, room_feed
 from chat.blank_text import is_blank
 from chat.refusal import Refused
 
@@ -56,10 +57,21 @@ async def check_rate(user, client_id):
 
 async def do_post_message(user, body, client_id=None):
     """Returns (message, created). A repeated client_id returns the stored original, announced once.
-    The message is announced (chat/group_commit.py) before this returns."""
+    The message is announced before this returns (with the posts stored together with it)."""
     check_message(user, body, client_id)
     await check_rate(user, client_id)
-    return await group_commit.store(user, body, client_id)
+    return await group_commit.together(do_post_messages, (user, body, client_id))
+
+
+async def do_post_messages(posts):
+    """Stores posts that arrived together in one transaction, then announces the new ones as one
+    event: nothing is announced that is not stored. [(user, body, client_id)] -> [(message, created)
+    or Refused], in the same order."""
+    results = await database_sync_to_async(group_commit.store_messages)(posts)
+    created = [result[0] for result in results if not isinstance(result, Refused) and result[1]]
+    if created:
+        await room_events.announce_messages(created)
+    return results
 
 
 def store_message(user, body, client_id):

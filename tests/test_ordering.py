@@ -115,11 +115,11 @@ async def _until(condition, timeout=5.0):
 
 
 async def test_posts_stored_together_each_get_their_own_answer_and_a_repeat_in_the_batch_is_stored_once(make_user):
-    from chat import group_commit
+    from chat import group_commit, posting
 
     alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
     posts = [(alice if n % 2 else bob, f"text {n}", f"c-{n % 30}") for n in range(60)]
-    answers = await asyncio.gather(*(group_commit.store(*post) for post in posts))
+    answers = await asyncio.gather(*(group_commit.together(posting.do_post_messages, post) for post in posts))
     stored = await database_sync_to_async(lambda: list(Message.objects.values_list("id", "body", "client_id")))()
     assert [row[0] for row in stored] == list(range(1, 31))
     for (user, body, client_id), (message, created) in zip(posts, answers):

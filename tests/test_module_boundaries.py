@@ -1,0 +1,50 @@
+"""Each concern of chat/ lives in one place (docs/architecture.md): checked on the source itself."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT = ROOT / "chat"
+SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong"}
+
+
+def _tree(name):
+    return ast.parse((CHAT / name).read_text(encoding="utf-8"))
+
+
+def _imported_modules(name):
+    modules = set()
+    for node in ast.walk(_tree(name)):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def _chat_modules():
+    return sorted(str(path.relative_to(CHAT)) for path in CHAT.rglob("*.py") if "migrations" not in path.parts)
+
+
+def test_only_server_frames_builds_a_frame_a_client_receives():
+    builders = []
+    for name in _chat_modules():
+        for node in ast.walk(_tree(name)):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if (isinstance(key, ast.Constant) and key.value == "type" and isinstance(value, ast.Constant)
+                            and value.value in SERVER_FRAME_TYPES):
+                        builders.append(f"{name}:{node.lineno}")
+    assert builders and all(where.startswith("server_frames.py:") for where in builders), builders
+
+
+def test_the_model_and_the_refusal_do_not_know_the_wire():
+    for name in ("models.py", "refusal.py"):
+        functions = {node.name for node in ast.walk(_tree(name)) if isinstance(node, ast.FunctionDef)}
+        assert "as_frame" not in functions, name
+
+
+def test_storage_does_not_announce():
+    imported = _imported_modules("group_commit.py")
+    assert not {"chat.room_events", "chat.room_feed"} & imported, imported
