@@ -1,9 +1,9 @@
-"""The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames."""
+"""The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames.
+What the socket still has to send, and its writer, are chat/socket_outbox.py's."""
 
 import asyncio
 import logging
 import time
-from collections import deque
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -16,6 +16,7 @@ from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
 from chat.revocation import close_when_session_expires, session_expiry
+from chat.socket_outbox import SocketOutbox
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ MAX_FRAME_BYTES = 64 * 1024
 # Close codes (docs/protocol.md). Daphne refuses 1012, so application codes are in 4000-4999.
 CLOSE_TOO_BIG = 1009
 CLOSE_SESSION_ENDED = 4001  # signed out, password changed or account deactivated: sign in again
-CLOSE_FELL_BEHIND = 4002  # too many unsent messages: reconnect with ?after= at once
+# 4002, fell behind: chat/socket_outbox.py
 CLOSE_BAD_REQUEST = 4400  # the handshake's query was invalid
 CLOSE_TOO_MANY_SOCKETS = 4429  # the user already holds CHAT_SOCKETS_PER_USER sockets: this new one is refused
 CLOSE_UNAVAILABLE = 4503  # the database could not be read: reconnect with backoff
@@ -47,12 +48,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.pk
         self.session_key = self.scope["session"].session_key
         self.session_hash = room_events.session_hash(self.session_key)
-        self.last_id = 0
-        self.outbox = deque()
-        self.outbox_messages = 0  # stored messages in the outbox: only they count toward the backlog
-        self.outbox_dropped = False  # live-only frames were dropped: send presence once caught up
-        self.outbox_ready = asyncio.Event()
-        self.closing_with = None
+        self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
+        # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
+        self.deliver = self.outbox.deliver
         self.last_typing = 0.0
         try:
             after = _after_parameter(self.scope)
@@ -95,8 +93,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _greet(self, after, live_from, replayed, first):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
-        self.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
-        await self._send_frame(server_frames.hello(self.username, max(newest, self.last_id) or None, settings.CHAT_MAX_LENGTH))
+        sent = self.outbox.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
+        await self._send_frame(server_frames.hello(self.username, max(newest, sent) or None, settings.CHAT_MAX_LENGTH))
         await self._send_frame(server_frames.presence(self.feed.presence_now()))
         if first is not None:
             await self._send_frame(server_frames.gap(after, first))
@@ -127,62 +125,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 quota, self.quota = self.quota, None
                 await quota.release(self.user_id)
 
-    # --- from the room feed -----------------------------------------------------------------------
-    def deliver(self, text, message_id):
-        if self.closing_with is not None:
-            return
-        if message_id is None:
-            if len(self.outbox) >= settings.CHAT_SEND_BACKLOG:
-                # Typing and presence are live only: dropped for a socket that is behind, never a
-                # reason to close it (presence is sent again once it has caught up).
-                self.outbox_dropped = True
-                return
-        elif self.outbox_messages >= settings.CHAT_SEND_BACKLOG:
-            # Never a silent hole: close, and the client resumes with ?after= its last id.
-            self._close_soon(CLOSE_FELL_BEHIND)
-            return
-        else:
-            self.outbox_messages += 1
-        self.outbox.append((message_id, text))
-        self.outbox_ready.set()
-
+    # --- from the room feed (deliver is the outbox's, set in connect) ----------------------------
     def revoke(self):
-        self._close_soon(CLOSE_SESSION_ENDED)
+        self.outbox.close_soon(CLOSE_SESSION_ENDED)
 
     def stop_serving(self):
-        self._close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
+        self.outbox.close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
 
-    def _close_soon(self, code):
-        self.closing_with = code
-        self.outbox.clear()
-        self.outbox_messages = 0
-        self.outbox_ready.set()
-
-    async def _write(self):
+    def _write(self):
         send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
-        try:
-            while True:
-                await self.outbox_ready.wait()
-                self.outbox_ready.clear()
-                if self.closing_with is not None:
-                    await self.close(self.closing_with)
-                    return
-                while self.outbox and self.closing_with is None:
-                    message_id, text = self.outbox.popleft()
-                    if message_id is not None:
-                        self.outbox_messages -= 1
-                        if message_id <= self.last_id:
-                            continue  # already replayed on connect
-                        self.last_id = message_id
-                    await send({"type": "websocket.send", "text": text})
-                if self.outbox_dropped and not self.outbox and self.closing_with is None:
-                    self.outbox_dropped = False
-                    presence = server_frames.presence(self.feed.presence_now())
-                    await send({"type": "websocket.send", "text": server_frames.encode(presence)})
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.info("socket writer stopped: the client is gone", exc_info=True)
+        return self.outbox.write(send, self.close, self.feed.presence_now)
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):

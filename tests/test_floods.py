@@ -57,7 +57,8 @@ async def test_a_flood_from_two_sockets_of_one_user_gets_exactly_the_burst_and_o
     assert {a["client_id"] for a in answers} == {f"{s}-{n}" for s in "ab" for n in range(15)}
     echoes = {a["id"]: a for a in answers if a["type"] == "chat"} | {bobs["id"]: bobs}
     assert bobs["user"] == "bob" and bobs["client_id"] == "bob-1"
-    stored = await database_sync_to_async(lambda: [server_frames.message(m) for m in Message.objects.select_related("author")])()
+    messages = await database_sync_to_async(lambda: list(Message.objects.select_related("author")))()
+    stored = [server_frames.message(m) for m in messages]
     assert stored == sorted(echoes.values(), key=lambda frame: frame["id"]) and len(stored) == BURST + 1
     # Bob saw exactly the stored messages, in order, and nothing of what was refused.
     assert seen_by_bob + [bobs] == stored

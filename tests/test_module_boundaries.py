@@ -48,3 +48,10 @@ def test_the_model_and_the_refusal_do_not_know_the_wire():
 def test_storage_does_not_announce():
     imported = _imported_modules("group_commit.py")
     assert not {"chat.room_events", "chat.room_feed"} & imported, imported
+
+
+def test_the_consumer_translates_and_the_outbox_is_its_own():
+    imported = _imported_modules("consumers.py")
+    assert "collections.deque" not in imported and "chat.socket_outbox" in imported, imported
+    methods = {node.name for node in ast.walk(_tree("consumers.py")) if isinstance(node, ast.FunctionDef)}
+    assert not {"deliver", "_close_soon"} & methods, methods
