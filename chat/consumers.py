@@ -95,7 +95,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         newest = max([live_from] + [m.id for m in replayed[-1:]])
         sent = self.outbox.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
         await self._send_frame(server_frames.hello(self.username, max(newest, sent) or None, settings.CHAT_MAX_LENGTH))
-        await self._send_frame(server_frames.presence(self.feed.presence_now()))
+        await self._send_frame(server_frames.presence(self.feed.presence.now()))
         if first is not None:
             await self._send_frame(server_frames.gap(after, first))
         for message in replayed:
@@ -134,7 +134,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def _write(self):
         send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
-        return self.outbox.write(send, self.close, self.feed.presence_now)
+        return self.outbox.write(send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):

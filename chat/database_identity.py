@@ -7,9 +7,14 @@ process of a database has stopped, the claim lapses after CLAIM_TTL and another 
 the Redis.
 """
 
+import asyncio
+import logging
+
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection
+
+log = logging.getLogger(__name__)
 
 TABLE = "kc3chat_database_identity"  # created by chat/migrations/0003_database_identity.py
 CLAIM_TTL_SECONDS = 60  # renewed by every serving process's room feed much more often than that
@@ -49,3 +54,46 @@ async def claim(redis):
             "Redis must share the database: set DATABASE_URL to the one the others use, or give this "
             "chat its own REDIS_PREFIX (or Redis)."
         )
+
+
+class DatabaseClaim:
+    """A companion of the room feed (chat/room_feed.py): claims the Redis for this database when the
+    feed starts serving (a mismatch stops it from serving at all) and renews the claim while it
+    serves; a mismatch found later closes every socket of this process."""
+
+    def __init__(self, feed):
+        self.feed = feed
+        self.events = {}
+        self._renewing = None
+
+    async def start(self):
+        if self.feed.redis is None:
+            return
+        try:
+            await claim(self.feed.redis)
+        except DatabaseMismatch:
+            log.error("refusing to serve the room", exc_info=True)
+            raise
+        except Exception:
+            log.warning("could not claim Redis for this database yet; the feed will retry", exc_info=True)
+        self._renewing = asyncio.get_running_loop().create_task(self._renew())
+
+    async def stop(self):
+        if self._renewing is not None:
+            self._renewing.cancel()
+            await asyncio.gather(self._renewing, return_exceptions=True)
+            self._renewing = None
+
+    async def _renew(self):
+        while True:
+            await asyncio.sleep(settings.PRESENCE_TTL_SECONDS / 3)
+            try:
+                await claim(self.feed.redis)
+            except asyncio.CancelledError:
+                raise
+            except DatabaseMismatch:
+                log.error("stopping: closing every socket of this process", exc_info=True)
+                for listener in list(self.feed.listeners):
+                    listener.stop_serving()
+            except Exception:
+                log.warning("room feed could not renew the database claim; retrying", exc_info=True)

@@ -1,4 +1,5 @@
-"""/healthz's round trip through the channel layer while this process's room feed is not running.
+"""/healthz's round trip through the channel layer: through the room feed's own channel while the
+feed is serving (FeedPing), else through the process's one check channel (LayerProbe).
 
 A channel of the pub/sub layer is a Redis subscription that ends only when a receive on it is
 cancelled: a new channel per check left one subscription (and its queue) behind per request. The
@@ -59,3 +60,34 @@ class LayerProbe:
                 if message.get("token") == token:
                     return
                 # else: the late answer to a check that timed out
+
+
+class FeedPing:
+    """A companion of the room feed (chat/room_feed.py): a message sent through the channel layer to
+    the feed's own channel, and received by it. While the feed is receiving, a second receiver on the
+    process's channels_redis client timed out: the check goes through the feed instead."""
+
+    def __init__(self, feed):
+        self.feed = feed
+        self.events = {"feed.ping": self.answer}
+        self._waiting = {}  # token -> future
+
+    async def start(self):
+        pass
+
+    async def stop(self):
+        pass
+
+    async def round_trip(self):
+        token = uuid.uuid4().hex
+        self._waiting[token] = asyncio.get_running_loop().create_future()
+        try:
+            await self.feed.layer.send(self.feed.channel, {"type": "feed.ping", "token": token})
+            await self._waiting[token]
+        finally:
+            del self._waiting[token]
+
+    async def answer(self, event):
+        waiting = self._waiting.get(event["token"])
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)

@@ -6,38 +6,60 @@ passed on strictly in id order: an id that jumps ahead is a hole (a delivery los
 another process's message still in flight), filled from the database before going on, and a poll of
 the room's newest id catches what no later message reveals. See docs/architecture.md.
 
-A listener (the consumer) offers: username, user_id, session_hash, deliver(text, message_id),
-revoke() and stop_serving().
-
-With Redis, the feed also keeps this process's presence report alive and its claim that this
-Redis belongs to this database (chat/database_identity.py) while it has listeners.
+The feed subscribes, orders and fans out. What else lives as long as it serves is a companion, with
+the events it handles: presence (chat/room_presence.py), the sockets a revocation names
+(chat/revoked_sockets.py), the database claim (chat/database_identity.py) and the health ping
+(chat/layer_probe.py).
 """
 
 import asyncio
 import logging
 import uuid
 import weakref
-from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 
-from chat import database_identity, history, presence, server_frames, shared_redis
+from chat import database_identity, history, layer_probe, room_presence, server_frames, shared_redis
+from chat.revoked_sockets import RevokedSockets
 
 log = logging.getLogger(__name__)
 
 ROOM_GROUP = "room.main"
 CATCH_UP_SECONDS = 2.0
 GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry (settings: 86400)
-PRESENCE_CHECK_SECONDS = 2.0  # how soon the users of a dead process disappear after their report lapses
-PRESENCE_SETTLE_SECONDS = 0.2  # coalesces a burst of joins into one presence frame
-# A presence frame lists everyone, to everyone: N sockets x N names. Bound the names sent per
-# second, so a room of thousands that is filling up is not flooded with near-identical lists.
-PRESENCE_NAMES_PER_SECOND = 2_000_000
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
 
 _feeds = weakref.WeakKeyDictionary()  # event loop -> RoomFeed
+
+
+class Listener(Protocol):
+    """What the feed hands frames to: a socket (chat/consumers.py)."""
+
+    username: str
+    user_id: int
+    session_hash: str | None
+
+    def deliver(self, text: str, message_id: int | None) -> None:
+        """Called for every frame, in order; message_id is None for live-only frames."""
+
+    def revoke(self) -> None:
+        """The socket's session ended: close it (4001)."""
+
+    def stop_serving(self) -> None:
+        """This process must not serve the room: close the socket (4503)."""
+
+
+class Companion(Protocol):
+    """A concern that lives as long as the feed serves, and the events it handles."""
+
+    events: dict[str, Callable[[dict], Awaitable[None]]]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def running():
@@ -58,49 +80,43 @@ class RoomFeed:
         self.layer = get_channel_layer()
         self.listeners = set()
         self.last_id = 0
-        self.everyone = []
-        self.redis = None
-        self.presence = presence.LocalPresence()
-        self._users = Counter()
+        self.redis = None  # this process's Redis client while the feed serves, for its companions
+        self.presence = room_presence.RoomPresence(self)
+        self.ping = layer_probe.FeedPing(self)
+        # In start order: the claim first, so a process on the wrong database never serves.
+        self.companions = [database_identity.DatabaseClaim(self), self.presence, RevokedSockets(self), self.ping]
+        self._events = {kind: handler for companion in self.companions for kind, handler in companion.events.items()}
         self._order = asyncio.Lock()
         self._lifecycle = asyncio.Lock()
         self._tasks = []
-        self._presence_pending = None
-        self._presence_next_send = 0.0
-        self._presence_send_pending = None
-        self._pings = {}  # token -> future, for round_trip()
 
     # --- listeners ------------------------------------------------------------------------------
-    async def attach(self, listener):
+    async def attach(self, listener: Listener):
         """Returns the id after which this listener will be handed every message, in order."""
         async with self._lifecycle:
             if not self._tasks:
                 await self._start()
             self.listeners.add(listener)
-        self._count(listener.username, +1)
+        self.presence.count(listener.username, +1)
         return self.last_id
 
-    async def detach(self, listener):
+    async def detach(self, listener: Listener):
         if listener not in self.listeners:
             return
         self.listeners.discard(listener)
-        self._count(listener.username, -1)
+        self.presence.count(listener.username, -1)
         async with self._lifecycle:
             if not self.listeners and self._tasks:
                 await self._stop()
 
-    async def round_trip(self):
-        """A message sent through the channel layer to this feed's own channel, and received."""
-        token = uuid.uuid4().hex
-        self._pings[token] = asyncio.get_running_loop().create_future()
-        try:
-            await self.layer.send(self.channel, {"type": "feed.ping", "token": token})
-            await self._pings[token]
-        finally:
-            del self._pings[token]
+    def fan_out(self, text):
+        """A live-only frame (no id) to every listener."""
+        for listener in self.listeners:
+            listener.deliver(text, None)
 
-    def presence_now(self):
-        return sorted(set(self.everyone) | set(self._users))
+    async def publish_to_others(self, event):
+        """An event for the other processes' feeds (this one has handled it already)."""
+        await self.layer.group_send(ROOM_GROUP, {**event, "origin": self.id})
 
     # --- events -----------------------------------------------------------------------------------
     async def handle(self, event):
@@ -112,12 +128,8 @@ class RoomFeed:
             for listener in self.listeners:
                 if listener.username != event["user"]:
                     listener.deliver(event["text"], None)
-        elif kind == "room.presence":
-            await self._refresh_presence()
-        elif kind == "room.revoke":
-            for listener in list(self.listeners):
-                if listener.user_id == event["user_id"] and event["session"] in (None, listener.session_hash):
-                    listener.revoke()
+        elif kind in self._events:
+            await self._events[kind](event)
 
     async def catch_up(self):
         newest = await database_sync_to_async(history.newest_id)()
@@ -144,62 +156,18 @@ class RoomFeed:
         for listener in self.listeners:
             listener.deliver(text, message_id)
 
-    # --- presence -------------------------------------------------------------------------------
-    def _count(self, username, step):
-        before = len(self._users)
-        self._users[username] += step
-        if self._users[username] <= 0:
-            del self._users[username]
-        if len(self._users) != before and self._presence_pending is None and self._tasks:
-            self._presence_pending = asyncio.get_running_loop().create_task(self._announce_presence())
-
-    async def _announce_presence(self):
-        await asyncio.sleep(PRESENCE_SETTLE_SECONDS)
-        self._presence_pending = None
-        try:
-            await self.presence.report(self.id, list(self._users))
-            await self._refresh_presence()
-            await self.layer.group_send(ROOM_GROUP, {"type": "room.presence", "origin": self.id})
-        except Exception:
-            log.warning("could not announce presence", exc_info=True)
-
-    async def _refresh_presence(self):
-        everyone = await self.presence.everyone()
-        if everyone == self.everyone:
-            return
-        self.everyone = everyone
-        wait = self._presence_next_send - asyncio.get_running_loop().time()
-        if wait <= 0:
-            self._send_presence()
-        elif self._presence_send_pending is None:
-            self._presence_send_pending = asyncio.get_running_loop().create_task(self._send_presence_later(wait))
-
-    async def _send_presence_later(self, wait):
-        await asyncio.sleep(wait)
-        self._presence_send_pending = None
-        self._send_presence()
-
-    def _send_presence(self):
-        text = server_frames.encode(server_frames.presence(self.everyone))
-        for listener in self.listeners:
-            listener.deliver(text, None)
-        size = max(len(self.listeners), len(self.everyone))
-        interval = max(PRESENCE_SETTLE_SECONDS, size * size / PRESENCE_NAMES_PER_SECOND)
-        self._presence_next_send = asyncio.get_running_loop().time() + interval
-
     # --- subscription -----------------------------------------------------------------------------
     async def _start(self):
         self.redis = shared_redis.client()
-        self.presence = presence.for_this_deployment(self.redis)
-        if self.redis is not None:
-            try:
-                await database_identity.claim(self.redis)
-            except database_identity.DatabaseMismatch:
-                log.error("refusing to serve the room", exc_info=True)
-                await self._close_redis()
-                raise
-            except Exception:
-                log.warning("could not claim Redis for this database yet; the feed will retry", exc_info=True)
+        started = []
+        try:
+            for companion in self.companions:
+                await companion.start()
+                started.append(companion)
+        except Exception:
+            await self._stop_companions(started)
+            await self._close_redis()
+            raise
         self.channel = await self.layer.new_channel("room-feed")
         # Subscribe first, then read the newest id: nothing falls between the two.
         try:
@@ -211,22 +179,23 @@ class RoomFeed:
         self._tasks = [loop.create_task(self._receive()), loop.create_task(self._maintain())]
 
     async def _stop(self):
-        for pending in (self._presence_pending, self._presence_send_pending):
-            if pending is not None:
-                self._tasks.append(pending)
-        self._presence_pending = self._presence_send_pending = None
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        self.everyone = []
         try:
             await self.layer.group_discard(ROOM_GROUP, self.channel)
-            await self.presence.withdraw(self.id)
-            await self.layer.group_send(ROOM_GROUP, {"type": "room.presence", "origin": self.id})
         except Exception:
             log.warning("could not leave the room group", exc_info=True)
+        await self._stop_companions(self.companions)
         await self._close_redis()
+
+    async def _stop_companions(self, companions):
+        for companion in reversed(companions):
+            try:
+                await companion.stop()
+            except Exception:
+                log.warning("could not stop %s", type(companion).__name__, exc_info=True)
 
     async def _close_redis(self):
         if self.redis is not None:
@@ -250,11 +219,6 @@ class RoomFeed:
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 await self._rejoin()
                 continue
-            if event["type"] == "feed.ping":
-                waiting = self._pings.get(event["token"])
-                if waiting is not None and not waiting.done():
-                    waiting.set_result(None)
-                continue
             if event.get("origin") == self.id:
                 continue  # this process already handled its own event when it published it
             try:
@@ -272,23 +236,13 @@ class RoomFeed:
 
     async def _maintain(self):
         loop = asyncio.get_running_loop()
-        heartbeat_every = settings.PRESENCE_TTL_SECONDS / 3
-        last_heartbeat = last_group_refresh = last_presence_check = loop.time()
+        last_group_refresh = loop.time()
         while True:
-            await asyncio.sleep(min(CATCH_UP_SECONDS, PRESENCE_CHECK_SECONDS, heartbeat_every))
-            now = loop.time()
+            await asyncio.sleep(CATCH_UP_SECONDS)
             await self._attempt("catch up", self.catch_up)
-            if now - last_heartbeat >= heartbeat_every:
-                last_heartbeat = now
-                await self._attempt("renew presence", self.presence.report, self.id, list(self._users))
-                if self.redis is not None:
-                    await self._attempt("renew the database claim", self._renew_claim)
-            if now - last_presence_check >= PRESENCE_CHECK_SECONDS:
-                last_presence_check = now
-                await self._attempt("check presence", self._refresh_presence)
-            if now - last_group_refresh >= GROUP_REFRESH_SECONDS:
+            if loop.time() - last_group_refresh >= GROUP_REFRESH_SECONDS:
                 # Group membership lapses after group_expiry unless added again: never while serving.
-                last_group_refresh = now
+                last_group_refresh = loop.time()
                 await self._attempt("refresh the group", self.layer.group_add, ROOM_GROUP, self.channel)
 
     async def _attempt(self, what, action, *args):
@@ -298,11 +252,3 @@ class RoomFeed:
             raise
         except Exception:
             log.warning("room feed could not %s; retrying", what, exc_info=True)
-
-    async def _renew_claim(self):
-        try:
-            await database_identity.claim(self.redis)
-        except database_identity.DatabaseMismatch:
-            log.error("stopping: closing every socket of this process", exc_info=True)
-            for listener in list(self.listeners):
-                listener.stop_serving()

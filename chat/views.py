@@ -64,7 +64,7 @@ async def _channel_layer_answers():
     feed = room_feed.running()
     try:
         if feed is not None and feed.listeners:
-            await asyncio.wait_for(feed.round_trip(), HEALTH_TIMEOUT_SECONDS)
+            await asyncio.wait_for(feed.ping.round_trip(), HEALTH_TIMEOUT_SECONDS)
         else:
             await layer_probe.current().round_trip(HEALTH_TIMEOUT_SECONDS)
         return "ok"

@@ -55,3 +55,16 @@ def test_the_consumer_translates_and_the_outbox_is_its_own():
     assert "collections.deque" not in imported and "chat.socket_outbox" in imported, imported
     methods = {node.name for node in ast.walk(_tree("consumers.py")) if isinstance(node, ast.FunctionDef)}
     assert not {"deliver", "_close_soon"} & methods, methods
+
+
+def test_the_feed_subscribes_orders_and_fans_out_and_declares_its_listener():
+    tree = _tree("room_feed.py")
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    assert "Listener" in classes and any(
+        getattr(base, "id", None) == "Protocol" for base in classes["Listener"].bases
+    ), "the listener interface is a typing.Protocol"
+    functions = (ast.AsyncFunctionDef, ast.FunctionDef)
+    methods = {node.name for node in ast.walk(classes["RoomFeed"]) if isinstance(node, functions)}
+    # Presence, revocation, the database claim and the health ping are companions of their own.
+    other_jobs = ("presence", "revoke", "claim", "round_trip", "ping")
+    assert not {name for name in methods if any(word in name for word in other_jobs)}, methods
