@@ -14,6 +14,7 @@ import weakref
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from chat import hooks
 from chat.models import MAIN_ROOM, Message, Room
 from chat.refusal import Refused
 
@@ -115,6 +116,7 @@ def _store_in_one_transaction(posts, refused):
         if new:
             Message.objects.bulk_create(new)
             room.save(update_fields=["last_message_id"])
+            hooks.messages_storing.send(sender=Message, messages=new)  # other apps, in this transaction
     return results
 
 

@@ -6,8 +6,9 @@ import math
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import group_commit, rate_limit, room_events, room_feed
+from chat import group_commit, hooks, rate_limit, room_events, room_feed
 from chat.blank_text import is_blank
+from chat.models import Message
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ async def do_post_messages(posts):
     created = [result[0] for result in results if not isinstance(result, Refused) and result[1]]
     if created:
         await room_events.announce_messages(created)
+        for receiver, error in await hooks.messages_posted.asend_robust(sender=Message, messages=created):
+            if isinstance(error, Exception):
+                log.error("%r failed on posted messages", receiver, exc_info=error)
     return results
 
 
