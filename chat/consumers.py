@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import frames, history, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
+from chat import frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
@@ -74,31 +74,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if expires is None:
                 await self.close()
                 return
-            replayed, first = [], None
-            if after is not None:
-                replayed, first = await database_sync_to_async(history.replay)(after, settings.CHAT_REPLAY_LIMIT)
-                if not replayed and after > live_from:
-                    # Beyond every stored id (a page kept across a database reset) is the newest:
-                    # live messages must not wait until ids pass it.
-                    after = min(after, await database_sync_to_async(history.newest_id)())
+            owed = await database_sync_to_async(resume.owed)(after, live_from, settings.CHAT_REPLAY_LIMIT)
         except DatabaseError:
             log.warning("socket refused: database unavailable", exc_info=True)
             await self.accept()
             await self.close(CLOSE_UNAVAILABLE)
             return
         await self.accept()
-        await self._greet(after, live_from, replayed, first)
+        await self._greet(owed)
         self.writer = asyncio.get_running_loop().create_task(self._write())
         self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
 
-    async def _greet(self, after, live_from, replayed, first):
-        newest = max([live_from] + [m.id for m in replayed[-1:]])
-        sent = self.outbox.last_id = newest if after is None else max([after] + [m.id for m in replayed[-1:]])
-        await self._send_frame(server_frames.hello(self.username, max(newest, sent) or None, settings.CHAT_MAX_LENGTH))
+    async def _greet(self, owed):
+        self.outbox.last_id = owed.sent_up_to
+        await self._send_frame(server_frames.hello(self.username, owed.last_id, settings.CHAT_MAX_LENGTH))
         await self._send_frame(server_frames.presence(self.feed.presence.now()))
-        if first is not None:
-            await self._send_frame(server_frames.gap(after, first))
-        for message in replayed:
+        if owed.gap_first is not None:
+            await self._send_frame(server_frames.gap(owed.after, owed.gap_first))
+        for message in owed.replayed:
             await self._send_frame(server_frames.message(message))
 
     async def __call__(self, scope, receive, send):

@@ -53,6 +53,7 @@ def test_storage_does_not_announce():
 def test_the_consumer_translates_and_the_outbox_is_its_own():
     imported = _imported_modules("consumers.py")
     assert "collections.deque" not in imported and "chat.socket_outbox" in imported, imported
+    assert "chat.history" not in imported, "what a resuming socket is owed is chat/resume.py's"
     methods = {node.name for node in ast.walk(_tree("consumers.py")) if isinstance(node, ast.FunctionDef)}
     assert not {"deliver", "_close_soon"} & methods, methods
 
