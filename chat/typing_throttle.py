@@ -22,7 +22,7 @@ async def allow(user_id):
     if feed is not None and feed.redis is not None:
         try:
             key = f"{settings.REDIS_PREFIX}:typing:{user_id}"
-            return await rate_limit.allow_in_redis(feed.redis, key, 1 / EVERY_SECONDS, 1)
+            return await rate_limit.take_in_redis(feed.redis, key, 1 / EVERY_SECONDS, 1) == 0
         except Exception:
             log.warning("typing throttle: Redis unavailable, counting in this process", exc_info=True)
-    return _here.allow(user_id)
+    return _here.take(user_id) == 0

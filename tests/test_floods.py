@@ -248,7 +248,8 @@ async def stalled_socket(transactional_db):
     async def open_(user):
         stalled = StalledSends(application)
         key = await database_sync_to_async(session_for)(user)
-        headers = [(b"origin", b"http://testserver"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+        headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
+                   (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
         communicator = WebsocketCommunicator(stalled, "/ws/chat/", headers=headers)
         connected, _ = await communicator.connect()
         assert connected
