@@ -3,9 +3,9 @@
 import secrets
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import database_url
 from config import environment as env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,8 +81,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# DATABASE_URL may name a primary and its standby (docs/deployment.md: "PostgreSQL with a standby").
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_url.parse(
         env.text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kc3chat.sqlite3'}"),
         conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,

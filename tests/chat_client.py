@@ -46,6 +46,7 @@ class Participant:
         self.typing = []
         self.closes = []
         self.last_id = 0
+        self.sessions = 0  # connections opened so far
         self.socket = None
         self.connected = asyncio.Event()
         self._task = None
@@ -66,6 +67,26 @@ class Participant:
         except websockets.ConnectionClosed:
             pass  # not acknowledged: the test counts only echoed messages
 
+    async def send_like_the_page(self, text, client_id, first_wait=1.0, max_wait=30.0):
+        """Sends one message as the page's outbox does (chat/static/chat/outbox.js): again on each new
+        connection, and again after 1, 2, 4... s when refused `unavailable`, always with the same
+        client_id, until its echo comes. Returns the refusals it met."""
+        refused, wait = [], first_wait
+        while client_id not in self.acked:
+            await self.connected.wait()
+            session, seen = self.sessions, len(self.errors)
+            await self.post(text, client_id)
+            while client_id not in self.acked and self.sessions == session:
+                refusal = next((e for e in self.errors[seen:] if e.get("client_id") == client_id), None)
+                if refusal is not None:
+                    assert refusal["code"] == "unavailable", refusal
+                    refused.append(refusal)
+                    await asyncio.sleep(wait)
+                    wait = min(max_wait, wait * 2)
+                    break
+                await asyncio.sleep(0.01)
+        return refused
+
     async def _run(self):
         while True:
             for server in list(self.servers):
@@ -85,6 +106,7 @@ class Participant:
             open_timeout=3,
         ) as sock:
             self.socket = sock
+            self.sessions += 1
             self.connected.set()
             async for text in sock:
                 frame = json.loads(text)

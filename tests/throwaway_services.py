@@ -8,6 +8,7 @@ by the `postgres` user (PostgreSQL refuses to run as root).
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -81,6 +82,12 @@ class ThrowawayPostgres:
     """A cluster in a temporary folder, trust auth on 127.0.0.1, database `chat`."""
 
     def __init__(self):
+        self._prepare_folder()
+        self._run(postgres_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        self._run(postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "chat")
+
+    def _prepare_folder(self):
         self.port = free_port()
         self.folder = tempfile.mkdtemp(prefix="kc3chat-pg-")
         self.data = os.path.join(self.folder, "data")
@@ -89,12 +96,13 @@ class ThrowawayPostgres:
         if as_root:
             shutil.chown(self.folder, "postgres", "postgres")
         self._prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-        self._run(postgres_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.start()
-        self._run(postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "chat")
 
     def _run(self, *command):
-        subprocess.run([*self._prefix, *command], check=True, capture_output=True)
+        return subprocess.run([*self._prefix, *command], check=True, capture_output=True, text=True).stdout
+
+    def sql(self, statement):
+        return self._run(postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "chat",
+                         "-XAtc", statement).strip()
 
     def start(self):
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
@@ -104,9 +112,47 @@ class ThrowawayPostgres:
     def stop(self):
         self._run(postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop")
 
+    def kill(self):
+        """SIGKILL to the server and every process of it, as when its machine is lost."""
+        with open(os.path.join(self.data, "postmaster.pid")) as pid_file:
+            postmaster = int(pid_file.readline())
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True)
+        for pid in [postmaster, *map(int, children.stdout.split())]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        wait_for_port(self.port, up=False)
+
+    def require_synchronous_standby(self, standby):
+        """Commits wait until `standby` has the transaction on disk (synchronous_commit=on, the default)."""
+        self.sql(f"ALTER SYSTEM SET synchronous_standby_names = '{standby.name}'")
+        self.sql("SELECT pg_reload_conf()")
+
     def destroy(self):
         try:
             self.stop()
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ThrowawayStandby(ThrowawayPostgres):
+    """A streaming standby of `primary`, copied with `pg_basebackup -R`; promote() makes it the primary."""
+
+    def __init__(self, primary, name="standby"):
+        self.name = name
+        self._prepare_folder()
+        self._run(postgres_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+                  "-D", self.data, "-R", "-X", "stream", "-c", "fast")
+        self.start()
+
+    def start(self):
+        # cluster_name is the name the standby gives the primary (synchronous_standby_names).
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+                   f"-c cluster_name={self.name}")
+        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-o", options, "-l", os.path.join(self.folder, "log"),
+                  "-w", "start")
+
+    def promote(self):
+        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-w", "promote")
