@@ -13,10 +13,13 @@ from tests.conftest import ROOT
 RECONNECT_SECONDS = 0.2
 
 
-def prepare_people(database_url, names, extra_env=None):
-    """Migrate a database of a test's own and give each name a user and a signed-in session key."""
+def prepare_people(database_url, names, extra_env=None, inside=()):
+    """Migrate a database of a test's own and give each name a user and a signed-in session key.
+
+    inside: a command prefix that runs manage.py in a network namespace (tests/network_hosts.py)."""
     env = {"DEBUG": "true", "DATABASE_URL": database_url, "REDIS_URL": "", **(extra_env or {})}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env}, check=True)
+    subprocess.run([*inside, sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env},
+                   check=True)
     script = (
         "import json\n"
         "from django.contrib.auth import get_user_model\n"
@@ -26,7 +29,7 @@ def prepare_people(database_url, names, extra_env=None):
         "print(json.dumps(keys))\n"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
+        [*inside, sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -3,6 +3,9 @@
 Fault tests never touch the machine's shared services (other tests and CI use them): they start a
 redis-server on a free port, and a PostgreSQL cluster made with initdb in a temporary folder and run
 by the `postgres` user (PostgreSQL refuses to run as root).
+
+Both listen on 127.0.0.1 unless given another address and `inside`, the command prefix that runs
+a program in a network namespace (tests/network_hosts.py): then they serve a test's network.
 """
 
 import glob
@@ -11,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,16 +28,26 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, timeout=START_TIMEOUT_SECONDS, up=True):
+# Run inside a network namespace, where this process cannot open a socket itself.
+PROBE = "import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.2)"
+
+
+def _answers(address, port, inside):
+    if inside:
+        probe = [*inside, sys.executable, "-c", PROBE, address, str(port)]
+        return subprocess.run(probe, capture_output=True).returncode == 0
+    try:
+        with socket.create_connection((address, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(port, timeout=START_TIMEOUT_SECONDS, up=True, address="127.0.0.1", inside=()):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if up:
-                    return
-        except OSError:
-            if not up:
-                return
+        if _answers(address, port, inside) == up:
+            return
         time.sleep(0.05)
     raise TimeoutError(f"port {port} did not come {'up' if up else 'down'}")
 
@@ -48,27 +62,28 @@ def redis_server_binary():
 
 
 class ThrowawayRedis:
-    def __init__(self, password=None):
+    def __init__(self, password=None, address="127.0.0.1", inside=()):
         self.port = free_port()
         self.password = password
+        self.address, self.inside = address, list(inside)
         auth = f":{password}@" if password else ""
-        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
+        self.url = f"redis://{auth}{address}:{self.port}/0"
         self.process = None
         self.start()
 
     def start(self):
-        command = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+        command = [*self.inside, redis_server_binary(), "--port", str(self.port), "--bind", self.address,
                    "--save", "", "--appendonly", "no"]
         if self.password:
             command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
+        wait_for_port(self.port, address=self.address, inside=self.inside)
 
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        wait_for_port(self.port, up=False)
+        wait_for_port(self.port, up=False, address=self.address, inside=self.inside)
 
 
 def postgres_bin(name):
@@ -79,23 +94,30 @@ def postgres_bin(name):
 
 
 class ThrowawayPostgres:
-    """A cluster in a temporary folder, trust auth on 127.0.0.1, database `chat`."""
+    """A cluster in a temporary folder, trust auth on its address, database `chat`.
 
-    def __init__(self):
-        self._prepare_folder()
+    clients: a network (e.g. "192.0.2.0/24") whose hosts may connect too, as pg_hba.conf allows them.
+    """
+
+    def __init__(self, address="127.0.0.1", inside=(), clients=None):
+        self._prepare_folder(address, inside)
         self._run(postgres_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        if clients:
+            with open(os.path.join(self.data, "pg_hba.conf"), "a") as rules:
+                rules.write(f"host all all {clients} trust\n")
         self.start()
-        self._run(postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "chat")
+        self._run(postgres_bin("createdb"), "-h", address, "-p", str(self.port), "-U", "postgres", "chat")
 
-    def _prepare_folder(self):
+    def _prepare_folder(self, address="127.0.0.1", inside=()):
         self.port = free_port()
+        self.address = address
         self.folder = tempfile.mkdtemp(prefix="kc3chat-pg-")
         self.data = os.path.join(self.folder, "data")
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/chat"
+        self.url = f"postgres://postgres@{address}:{self.port}/chat"
         as_root = os.geteuid() == 0
         if as_root:
             shutil.chown(self.folder, "postgres", "postgres")
-        self._prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+        self._prefix = [*inside, *(["runuser", "-u", "postgres", "--"] if as_root else [])]
 
     def _run(self, *command):
         return subprocess.run([*self._prefix, *command], check=True, capture_output=True, text=True).stdout
@@ -105,7 +127,7 @@ class ThrowawayPostgres:
                          "-XAtc", statement).strip()
 
     def start(self):
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+        options = f"-p {self.port} -c listen_addresses={self.address} -k {self.folder} -c fsync=off"
         self._run(postgres_bin("pg_ctl"), "-D", self.data, "-o", options, "-l", os.path.join(self.folder, "log"),
                   "-w", "start")
 
