@@ -47,11 +47,13 @@ def redis_server_binary():
 
 
 class ThrowawayRedis:
-    def __init__(self, password=None, replica_of=None):
-        """replica_of: the port of a primary on 127.0.0.1 (with the same password) to replicate."""
+    def __init__(self, password=None, replica_of=None, folder=None):
+        """replica_of: the port of a primary on 127.0.0.1 (with the same password) to replicate;
+        folder: where a replica keeps the copy it receives (else the current folder)."""
         self.port = free_port()
         self.password = password
         self.replica_of = replica_of
+        self.folder = folder
         auth = f":{password}@" if password else ""
         self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
         self.process = None
@@ -64,6 +66,8 @@ class ThrowawayRedis:
             command += ["--requirepass", self.password, "--masterauth", self.password]
         if self.replica_of:
             command += ["--replicaof", "127.0.0.1", str(self.replica_of)]
+        if self.folder:
+            command += ["--dir", self.folder]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
 
@@ -87,9 +91,9 @@ class ThrowawaySentinelRedis:
         import redis
 
         self.password, self.sentinel_password = password, sentinel_password
-        self.primary = ThrowawayRedis(password)
-        self.replica = ThrowawayRedis(password, replica_of=self.primary.port)
         self.folder = tempfile.mkdtemp(prefix="kc3chat-sentinel-")
+        self.primary = ThrowawayRedis(password, folder=self.folder)
+        self.replica = ThrowawayRedis(password, replica_of=self.primary.port, folder=self.folder)
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.sentinels = [self._start_sentinel(port) for port in self.sentinel_ports]
         self._ask = [redis.Redis(port=port, password=sentinel_password) for port in self.sentinel_ports]
