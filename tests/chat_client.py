@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import websockets
 
@@ -43,6 +44,7 @@ class Participant:
         self.session_key = session_key
         self.servers = list(servers)  # ServerProcess objects, tried in order
         self.ids = []  # ids of chat frames received, in arrival order
+        self.arrived = {}  # id -> time.monotonic() of its first arrival
         self.frames = []
         self.acked = {}  # client_id -> id of its echo
         self.errors = []
@@ -115,6 +117,7 @@ class Participant:
                 frame = json.loads(text)
                 if frame["type"] == "chat":
                     self.ids.append(frame["id"])
+                    self.arrived.setdefault(frame["id"], time.monotonic())
                     self.frames.append(frame)
                     self.last_id = max(self.last_id, frame["id"])
                     if frame["user"] == self.name and frame["client_id"]:

@@ -40,6 +40,16 @@ def test_a_malformed_rate_limit_is_named_in_the_error():
     assert result.returncode != 0 and "CHAT_RATE_LIMIT='fast'" in result.stderr
 
 
+def test_a_half_configured_redis_is_refused_saying_what_to_set():
+    result = manage("check", **{**PRODUCTION, "REDIS_SENTINELS": "10.0.0.1:26379,10.0.0.2:26379"})
+    assert result.returncode != 0 and "REDIS_SENTINELS needs REDIS_SENTINEL_MASTER" in result.stderr
+    both = {"REDIS_URL": "redis://10.0.0.1:6379/0", "REDIS_SENTINELS": "10.0.0.1:26379", "REDIS_SENTINEL_MASTER": "m"}
+    result = manage("check", **{**PRODUCTION, **both})
+    assert result.returncode != 0 and "REDIS_URL (one Redis) or REDIS_SENTINELS (Sentinel), not both" in result.stderr
+    result = manage("check", **{**PRODUCTION, "REDIS_SENTINELS": "10.0.0.1", "REDIS_SENTINEL_MASTER": "m"})
+    assert result.returncode != 0 and "REDIS_SENTINELS: '10.0.0.1' is not host:port" in result.stderr
+
+
 def test_the_environment_sets_the_chat_limits():
     from config import environment
 

@@ -62,10 +62,15 @@ def redis_server_binary():
 
 
 class ThrowawayRedis:
-    def __init__(self, password=None, address="127.0.0.1", inside=()):
+    def __init__(self, password=None, address="127.0.0.1", inside=(), replica_of=None, folder=None):
+        """replica_of: the port of a primary on 127.0.0.1 (with the same password) to replicate;
+        folder: where a replica keeps the copy it receives (else the current folder);
+        inside: a command prefix that runs the server in a network namespace (tests/network_hosts.py)."""
         self.port = free_port()
         self.password = password
         self.address, self.inside = address, list(inside)
+        self.replica_of = replica_of
+        self.folder = folder
         auth = f":{password}@" if password else ""
         self.url = f"redis://{auth}{address}:{self.port}/0"
         self.process = None
@@ -75,7 +80,11 @@ class ThrowawayRedis:
         command = [*self.inside, redis_server_binary(), "--port", str(self.port), "--bind", self.address,
                    "--save", "", "--appendonly", "no"]
         if self.password:
-            command += ["--requirepass", self.password]
+            command += ["--requirepass", self.password, "--masterauth", self.password]
+        if self.replica_of:
+            command += ["--replicaof", "127.0.0.1", str(self.replica_of)]
+        if self.folder:
+            command += ["--dir", self.folder]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port, address=self.address, inside=self.inside)
 
@@ -84,6 +93,80 @@ class ThrowawayRedis:
             self.process.kill()
             self.process.wait()
         wait_for_port(self.port, up=False, address=self.address, inside=self.inside)
+
+
+class ThrowawaySentinelRedis:
+    """A Redis primary, its replica and three Sentinels watching them, all with passwords.
+
+    The timeouts are short, so that a failover takes seconds: a primary that does not answer for 1 s
+    is down once two Sentinels agree.
+    """
+
+    MASTER = "kc3chat-primary"
+
+    def __init__(self, password, sentinel_password):
+        import redis
+
+        self.password, self.sentinel_password = password, sentinel_password
+        self.folder = tempfile.mkdtemp(prefix="kc3chat-sentinel-")
+        self.primary = ThrowawayRedis(password, folder=self.folder)
+        self.replica = ThrowawayRedis(password, replica_of=self.primary.port, folder=self.folder)
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinels = [self._start_sentinel(port) for port in self.sentinel_ports]
+        self._ask = [redis.Redis(port=port, password=sentinel_password) for port in self.sentinel_ports]
+        # Ready when every Sentinel has found the replica and the two other Sentinels.
+        self._wait(lambda ask: len(ask.sentinel_slaves(self.MASTER)) == 1
+                   and len(ask.sentinel_sentinels(self.MASTER)) == 2, "Sentinels never found each other")
+        self._wait(lambda ask: redis.Redis(port=self.replica.port, password=password).info("replication")
+                   ["master_link_status"] == "up", "the replica never synchronised")
+
+    def _start_sentinel(self, port):
+        config = os.path.join(self.folder, f"sentinel-{port}.conf")  # Sentinel rewrites it: one each
+        with open(config, "w") as out:
+            out.write(
+                f"port {port}\nbind 127.0.0.1\ndir {self.folder}\n"
+                f"requirepass {self.sentinel_password}\nsentinel sentinel-pass {self.sentinel_password}\n"
+                f"sentinel monitor {self.MASTER} 127.0.0.1 {self.primary.port} 2\n"
+                f"sentinel auth-pass {self.MASTER} {self.password}\n"
+                f"sentinel down-after-milliseconds {self.MASTER} 1000\n"
+                f"sentinel failover-timeout {self.MASTER} 3000\n"
+                f"sentinel parallel-syncs {self.MASTER} 1\n"
+            )
+        process = subprocess.Popen([redis_server_binary(), config, "--sentinel"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(port)
+        return process
+
+    def _wait(self, ready, failure):
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not all(ready(ask) for ask in self._ask):
+            if time.monotonic() > deadline:
+                raise TimeoutError(failure)
+            time.sleep(0.1)
+
+    def env(self):
+        """The settings a server process needs to find the primary through the Sentinels."""
+        return {
+            "REDIS_URL": "",
+            "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports),
+            "REDIS_SENTINEL_MASTER": self.MASTER,
+            "REDIS_SENTINEL_PASSWORD": self.sentinel_password,
+            "REDIS_PASSWORD": self.password,
+        }
+
+    def primary_port(self):
+        """The port of the primary, as the Sentinels see it now."""
+        return int(self._ask[0].sentinel_get_master_addr_by_name(self.MASTER)[1])
+
+    def destroy(self):
+        for process in self.sentinels:
+            process.kill()
+            process.wait()
+        for ask in self._ask:
+            ask.close()
+        self.primary.stop()
+        self.replica.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def postgres_bin(name):
