@@ -45,8 +45,8 @@ admin: migrate
 # and about 46 KiB per connection (bench/RESULTS.md).
 # Without Redis the channel layer lives in one process: two workers would be two rooms, messages
 # crossing only through the 2 s database poll, typing, presence and the rate limit per process. So
-# without REDIS_URL `make serve` runs one worker and refuses more.
-ifdef REDIS_URL
+# without REDIS_URL (or REDIS_SENTINELS) `make serve` runs one worker and refuses more.
+ifneq ($(REDIS_URL)$(REDIS_SENTINELS),)
 WORKERS ?= 2
 else
 WORKERS ?= 1
@@ -64,11 +64,11 @@ serve: serve-workers collectstatic
 	$(BIN)/$(SERVE_COMMAND)
 
 serve-workers:
-ifndef REDIS_URL
+ifeq ($(REDIS_URL)$(REDIS_SENTINELS),)
 ifneq ($(WORKERS),1)
-	@echo "make serve: WORKERS=$(WORKERS) needs REDIS_URL: without Redis each process would be a room of its own. Set REDIS_URL, or WORKERS=1." >&2; exit 1
+	@echo "make serve: WORKERS=$(WORKERS) needs REDIS_URL (or REDIS_SENTINELS): without Redis each process would be a room of its own. Set REDIS_URL, or WORKERS=1." >&2; exit 1
 endif
-	@echo "make serve: REDIS_URL is not set: one server process, with the in-memory channel layer. Set REDIS_URL to run several (WORKERS)."
+	@echo "make serve: REDIS_URL is not set: one server process, with the in-memory channel layer. Set REDIS_URL (or REDIS_SENTINELS) to run several (WORKERS)."
 endif
 
 # Needs PostgreSQL and Redis on 127.0.0.1 (bench/run.py); BENCH_ARGS=--quick for a shorter run.

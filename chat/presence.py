@@ -71,7 +71,7 @@ class RedisPresence:
 
 
 def for_this_deployment(redis=None):
-    """redis: the process's client when REDIS_URL is set (see chat/shared_redis.py), else None."""
+    """redis: the process's client when there is Redis (see chat/shared_redis.py), else None."""
     if redis is not None:
         return RedisPresence(redis, settings.REDIS_PREFIX, settings.PRESENCE_TTL_SECONDS)
     return LocalPresence()

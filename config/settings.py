@@ -3,10 +3,11 @@
 import secrets
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import database_url
 from config import environment as env
+from config import redis_connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env.text("DATA_DIR", BASE_DIR / "db"))
@@ -81,8 +82,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# DATABASE_URL may name a primary and its standby (docs/deployment.md: "PostgreSQL with a standby").
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_url.parse(
         env.text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kc3chat.sqlite3'}"),
         conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
@@ -117,6 +119,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ----------------------------------------------------------------------------
 REDIS_URL = env.text("REDIS_URL")
+# One Redis (REDIS_URL) or a primary behind Sentinels (REDIS_SENTINELS): the channel layer and
+# chat/shared_redis.py connect through this one entry. None: no Redis.
+REDIS_CONNECTION = redis_connection.from_environment()
 # Every server process joins the room group once (see chat/room_feed.py), so the layer carries
 # one delivery per process per event; a message the layer drops (capacity, a reconnect) is fetched
 # again from the database by the id gap it leaves.
@@ -130,19 +135,19 @@ PRESENCE_TTL_SECONDS = env.integer("PRESENCE_TTL_SECONDS", 30)
 REDIS_CHANNEL_LAYER = env.text("REDIS_CHANNEL_LAYER", "pubsub")
 if REDIS_CHANNEL_LAYER not in ("core", "pubsub"):
     raise ImproperlyConfigured(f"REDIS_CHANNEL_LAYER={REDIS_CHANNEL_LAYER!r}: use core or pubsub")
-if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+if REDIS_CONNECTION and REDIS_CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            "CONFIG": {"hosts": [REDIS_CONNECTION], "prefix": REDIS_PREFIX},
         }
     }
-elif REDIS_URL:
+elif REDIS_CONNECTION:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [REDIS_CONNECTION],
                 "prefix": REDIS_PREFIX,
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": 60,

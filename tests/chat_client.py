@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import websockets
 
@@ -13,10 +14,13 @@ from tests.conftest import ROOT
 RECONNECT_SECONDS = 0.2
 
 
-def prepare_people(database_url, names, extra_env=None):
-    """Migrate a database of a test's own and give each name a user and a signed-in session key."""
+def prepare_people(database_url, names, extra_env=None, inside=()):
+    """Migrate a database of a test's own and give each name a user and a signed-in session key.
+
+    inside: a command prefix that runs manage.py in a network namespace (tests/network_hosts.py)."""
     env = {"DEBUG": "true", "DATABASE_URL": database_url, "REDIS_URL": "", **(extra_env or {})}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env}, check=True)
+    subprocess.run([*inside, sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env},
+                   check=True)
     script = (
         "import json\n"
         "from django.contrib.auth import get_user_model\n"
@@ -26,7 +30,7 @@ def prepare_people(database_url, names, extra_env=None):
         "print(json.dumps(keys))\n"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
+        [*inside, sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -40,12 +44,14 @@ class Participant:
         self.session_key = session_key
         self.servers = list(servers)  # ServerProcess objects, tried in order
         self.ids = []  # ids of chat frames received, in arrival order
+        self.arrived = {}  # id -> time.monotonic() of its first arrival
         self.frames = []
         self.acked = {}  # client_id -> id of its echo
         self.errors = []
         self.typing = []
         self.closes = []
         self.last_id = 0
+        self.sessions = 0  # connections opened so far
         self.socket = None
         self.connected = asyncio.Event()
         self._task = None
@@ -66,6 +72,26 @@ class Participant:
         except websockets.ConnectionClosed:
             pass  # not acknowledged: the test counts only echoed messages
 
+    async def send_like_the_page(self, text, client_id, first_wait=1.0, max_wait=30.0):
+        """Sends one message as the page's outbox does (chat/static/chat/outbox.js): again on each new
+        connection, and again after 1, 2, 4... s when refused `unavailable`, always with the same
+        client_id, until its echo comes. Returns the refusals it met."""
+        refused, wait = [], first_wait
+        while client_id not in self.acked:
+            await self.connected.wait()
+            session, seen = self.sessions, len(self.errors)
+            await self.post(text, client_id)
+            while client_id not in self.acked and self.sessions == session:
+                refusal = next((e for e in self.errors[seen:] if e.get("client_id") == client_id), None)
+                if refusal is not None:
+                    assert refusal["code"] == "unavailable", refusal
+                    refused.append(refusal)
+                    await asyncio.sleep(wait)
+                    wait = min(max_wait, wait * 2)
+                    break
+                await asyncio.sleep(0.01)
+        return refused
+
     async def _run(self):
         while True:
             for server in list(self.servers):
@@ -85,11 +111,13 @@ class Participant:
             open_timeout=3,
         ) as sock:
             self.socket = sock
+            self.sessions += 1
             self.connected.set()
             async for text in sock:
                 frame = json.loads(text)
                 if frame["type"] == "chat":
                     self.ids.append(frame["id"])
+                    self.arrived.setdefault(frame["id"], time.monotonic())
                     self.frames.append(frame)
                     self.last_id = max(self.last_id, frame["id"])
                     if frame["user"] == self.name and frame["client_id"]:

@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -17,7 +19,7 @@ import pytest
 
 from tests.chat_client import Participant, prepare_people
 from tests.conftest import ServerProcess
-from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis
+from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis, ThrowawaySentinelRedis
 
 # ~2 KB each: more than the kernel's socket buffers hold, so the server's writer really blocks.
 SLOW_READER_MESSAGES = 4000
@@ -39,6 +41,13 @@ def redis():
     server = ThrowawayRedis()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sentinel_redis():
+    group = ThrowawaySentinelRedis(password="primary-pass-7d2e", sentinel_password="sentinel-pass-3a9c")
+    yield group
+    group.destroy()
 
 
 @pytest.fixture
@@ -113,6 +122,121 @@ async def test_a_redis_outage_keeps_http_and_stored_messages_flowing_and_live_de
     finally:
         await alice.stop()
         await bob.stop()
+
+
+class HealthWatch:
+    """/healthz of one server, asked over and over from a thread: (when asked, in seconds, status, body)."""
+
+    def __init__(self, server):
+        self.server, self.answers, self.started = server, [], time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            asked = time.monotonic() - self.started
+            try:
+                status, body = get(self.server, "/healthz")
+            except OSError as error:
+                status, body = None, {"error": repr(error)}
+            self.answers.append((asked, status, body))
+            time.sleep(0.1)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+async def live_delivery_returns(typists, listener, started):
+    """Seconds from `started` until a typing notice (live only) from one of `typists` reaches `listener`.
+
+    The typists take turns, so that a notice goes out every 0.55 s despite the server's one per 2 s per socket."""
+    names = {typist.name for typist in typists}
+    seen_before = len(listener.typing)
+    turn = 0
+    while not any(frame["user"] in names for frame in listener.typing[seen_before:]):
+        assert time.monotonic() - started < 40, f"live delivery did not come back to {listener.name}"
+        try:
+            await typists[turn % len(typists)].socket.send(json.dumps({"type": "typing"}))
+        except Exception:
+            pass  # that typist is reconnecting: the next one tries
+        turn += 1
+        await asyncio.sleep(2.2 / len(typists))
+    return time.monotonic() - started
+
+
+async def test_the_redis_primary_killed_under_sentinel_fails_over_and_live_delivery_comes_back_by_itself(
+    postgres, sentinel_redis, servers
+):
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    keys = prepare_people(postgres.url, names)
+    env = {"DATABASE_URL": postgres.url, **sentinel_redis.env()}
+    a, b = servers(**env), servers(**env)
+    on_a = [Participant(name, keys[name], [a]) for name in names[:4]]
+    on_b = [Participant(name, keys[name], [b]) for name in names[4:]]
+    people = on_a + on_b
+    for person in people:
+        person.start()
+        await person.connected.wait()
+
+    async def keep_posting(person, stop):
+        k = 0
+        while not stop.is_set():
+            await person.post(f"{person.name} {k}", f"{person.name}-{k}")
+            k += 1
+            await asyncio.sleep(0.1)
+
+    watches = []
+    try:
+        await typing_reaches(on_a[0], on_b[0])
+        await typing_reaches(on_b[0], on_a[0])
+        stop = asyncio.Event()
+        traffic = asyncio.gather(*(keep_posting(p, stop) for p in people))
+        await asyncio.sleep(2.5)  # traffic under way, and every typist's 2 s pause over
+        watches = [HealthWatch(a), HealthWatch(b)]
+        killed_port = sentinel_redis.primary.port
+        killed = time.monotonic()
+        sentinel_redis.primary.stop()  # SIGKILL, and waits until it is gone
+        a_to_b, b_to_a = await asyncio.gather(
+            live_delivery_returns(on_a, on_b[0], killed), live_delivery_returns(on_b, on_a[0], killed)
+        )
+        promoted = sentinel_redis.primary_port()
+        await asyncio.sleep(2)  # traffic after the failover too
+        stop.set()
+        await traffic
+        await eventually(lambda: get(a, "/healthz")[0] == 200 and get(b, "/healthz")[0] == 200)
+        for watch in watches:
+            watch.stop()
+        await asyncio.sleep(1)  # the last echoes
+        acked = {i for person in people for i in person.acked.values()}
+        for person in people:
+            await person.until(lambda p: acked <= set(p.ids))
+    finally:
+        for watch in watches:
+            watch.stop()
+        for person in people:
+            await person.stop()
+    # How late a message from the other server reached its readers, as seen by the clients.
+    late = [reader.arrived[i] - writer.arrived[i] for writers, readers in ((on_a, on_b), (on_b, on_a))
+            for writer in writers for i in writer.acked.values() for reader in readers]
+    print(f"\nfailover: live delivery back a->b after {a_to_b:.1f}s, b->a after {b_to_a:.1f}s; "
+          f"acknowledged {len(acked)}; across servers at most {max(late):.2f}s late")
+    for watch in watches:
+        outage = [t for t, status, _ in watch.answers if status != 200]
+        print(f"  /healthz of :{watch.server.port}: not 200 when asked {min(outage, default=0):.1f}s "
+              f"to {max(outage, default=0):.1f}s after the kill")
+    assert promoted != killed_port  # the Sentinels really promoted the replica
+    for watch in watches:
+        # The truth during it: 503 naming the channel layer while the primary is gone, 200 after.
+        down = [body for _, status, body in watch.answers if status == 503]
+        assert down, f"/healthz of :{watch.server.port} never said 503 during the failover"
+        assert all(body["database"] == "ok" and body["channel_layer"].startswith("error") for body in down)
+        assert watch.answers[-1][1] == 200
+    assert len(acked) > 100
+    assert all(person.closes == [] for person in people)  # nobody was disconnected
+    for person in people:
+        assert person.ids == sorted(set(person.ids)), f"{person.name} saw an id twice or out of order"
 
 
 async def test_a_postgres_restart_refuses_posts_with_an_error_then_recovers_by_itself(postgres, redis, servers):

@@ -4,9 +4,11 @@ that the list of people online is only the last one known."""
 import re
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.room_page import RoomPage
+from tests.conftest import session_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +87,26 @@ def test_with_the_server_away_the_banner_counts_down_and_reconnect_now_does_not_
     expect(banner).to_be_hidden()
     expect(page.locator("#people-stale")).to_be_hidden()
     alice.shows("written while the server was away")
+
+
+def test_a_window_beyond_the_accounts_cap_says_so_and_gets_in_once_another_closes(
+    make_user, start_server, browser_session
+):
+    server = start_server(CHAT_SOCKETS_PER_USER="1")
+    alice = make_user("alice")
+    first = browser_session(server, alice)
+    context = browser_session.new_context(server)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(alice), "url": server.url}])
+    second = context.new_page()
+    second.goto("/")
+    banner = second.locator("#connection-banner")
+
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(re.compile(r"too many windows open\. Close one; this page tries again in \d+ s"))
+    expect(second.locator("#connection")).not_to_have_attribute("data-state", "connected")
+
+    first.close()
+    second.locator("#reconnect-now").click()
+    # If the click beats the server's count of the closed window, the next attempt (15 s) gets in.
+    expect(second.locator("#connection")).to_have_attribute("data-state", "connected", timeout=40_000)
+    expect(banner).to_be_hidden()

@@ -21,9 +21,11 @@ export class ConnectionStatus {
   }
 
   // state: connecting | connected | reconnecting | offline; retryAt: when the next attempt starts
-  // (a Date.now() value), or null while an attempt is under way.
-  show(state, retryAt = null) {
+  // (a Date.now() value), or null while an attempt is under way; reason: "too_many" when the server
+  // refused the page because the account has too many connections open.
+  show(state, retryAt = null, reason = null) {
     this.retryAt = retryAt;
+    this.reason = reason;
     if (this.state !== state) {
       this.state = state;
       this.element.dataset.state = state;
@@ -53,11 +55,15 @@ export class ConnectionStatus {
     let words;
     if (this.state === "offline") words = this.texts.get("bannerOffline");
     else if (this.retryAt === null) words = this.texts.get("bannerReconnecting");
+    else if (this.reason === "too_many") words = this.texts.get("bannerTooMany", { seconds: this.secondsLeft() });
     else {
-      const seconds = Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000));
-      words = this.texts.get("bannerReconnectingIn", { seconds });
+      words = this.texts.get("bannerReconnectingIn", { seconds: this.secondsLeft() });
     }
     if (this.banner.state.textContent !== words) this.banner.state.textContent = words;
+  }
+
+  secondsLeft() {
+    return Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000));
   }
 
   showWaiting() {

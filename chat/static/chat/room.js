@@ -52,8 +52,8 @@ const socket = new RoomSocket({
   path: config.socketPath,
   resumeFrom: () => pager.resumeFrom(),
   onFrame: receive,
-  onState: (state, retryAt) => {
-    status.show(state, retryAt);
+  onState: (state, retryAt, reason) => {
+    status.show(state, retryAt, reason);
     presence.setStale(state !== "connected");
   },
   onSessionEnded: goToLogin,

@@ -9,11 +9,13 @@ const PONG_WITHIN_MS = 10000; // ...and given up as dead when nothing comes back
 // Close codes from the server (PROTOCOL.md, chat/consumers.py).
 const SESSION_ENDED = 4001; // signed out elsewhere: go to the login page
 const FELL_BEHIND = 4002; // the server dropped us to catch up: reconnect at once with ?after=
+const TOO_MANY_SOCKETS = 4429; // this account has its most windows open: say so, and wait the longest
 
 export class RoomSocket {
   // resumeFrom() -> id or null; onFrame(frame);
-  // onState("connecting"|"connected"|"reconnecting"|"offline", retryAt): retryAt is when the next attempt
-  // starts (a Date.now() value) while waiting for it;
+  // onState("connecting"|"connected"|"reconnecting"|"offline", retryAt, reason): retryAt is when the next
+  // attempt starts (a Date.now() value) while waiting for it; reason is "too_many" when the server refused
+  // this page because the account has too many connections open, else null;
   // onSessionEnded(); onClosed() when a connection is lost; checkSession() -> Promise, rejects when signed out.
   constructor({ path, resumeFrom, onFrame, onState, onSessionEnded, onClosed, checkSession }) {
     Object.assign(this, { path, resumeFrom, onFrame, onState, onSessionEnded, onClosed, checkSession });
@@ -83,10 +85,12 @@ export class RoomSocket {
       return;
     }
     this.failures += 1;
-    const delay = this.retryDelay();
+    const reason = event.code === TOO_MANY_SOCKETS ? "too_many" : null;
+    // Another window must close first: trying sooner than the longest wait cannot help.
+    const delay = reason ? RETRY_MAX_MS : this.retryDelay();
     this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => this.connect(), delay);
-    this.onState(this.stateWhileConnecting(), this.retryAt); // the banner counts down to it
+    this.onState(this.stateWhileConnecting(), this.retryAt, reason); // the banner counts down to it
     // A handshake that never got a hello may mean the session is gone (the server refuses it then).
     if (!wasGreeted) this.checkSession().catch(() => this.onSessionEnded());
   }
