@@ -27,11 +27,27 @@ from django.contrib.auth import (
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
-from tests.throwaway_services import free_port
+from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough passphrase 42"
 RECEIVE_TIMEOUT = 5
+
+
+@pytest.fixture
+def postgres():
+    """A PostgreSQL of the test's own (tests/throwaway_services.py): to stop, kill or fill at will."""
+    cluster = ThrowawayPostgres()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def redis():
+    """A Redis of the test's own, never the shared one."""
+    server = ThrowawayRedis()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from tests.chat_client import Participant, prepare_people
 from tests.conftest import ServerProcess
-from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis, ThrowawayStandby
+from tests.throwaway_services import ThrowawayPostgres, ThrowawayStandby
 
 # How long the room has no primary: the time a failover manager (or a person) takes to decide. Longer
 # than the connection pool's 5 s wait, so posts in that time are refused and sent again by the page.
@@ -34,13 +34,6 @@ def primary_and_standby():
     yield primary, standby
     standby.destroy()
     primary.destroy()
-
-
-@pytest.fixture
-def redis():
-    server = ThrowawayRedis()
-    yield server
-    server.stop()
 
 
 async def test_the_primary_lost_under_traffic_and_the_standby_promoted_loses_and_doubles_nothing(

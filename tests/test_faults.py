@@ -19,7 +19,7 @@ import pytest
 
 from tests.chat_client import Participant, prepare_people
 from tests.conftest import ServerProcess
-from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis, ThrowawaySentinelRedis
+from tests.throwaway_services import ThrowawaySentinelRedis
 
 # ~2 KB each: more than the kernel's socket buffers hold, so the server's writer really blocks.
 SLOW_READER_MESSAGES = 4000
@@ -27,20 +27,6 @@ SLOW_READER_MESSAGES = 4000
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KC3CHAT_SERVICES"), reason="fault tests run in the PostgreSQL + Redis pass (tests/run.py)"
 )
-
-
-@pytest.fixture
-def postgres():
-    cluster = ThrowawayPostgres()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture
-def redis():
-    server = ThrowawayRedis()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

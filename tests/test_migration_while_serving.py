@@ -18,7 +18,6 @@ import pytest
 
 from tests.chat_client import Participant, prepare_people
 from tests.conftest import ROOT, ServerProcess
-from tests.throwaway_services import ThrowawayPostgres, ThrowawayRedis
 
 MESSAGES = 1_000_000
 LONGEST_WAIT_SECONDS = 1.0
@@ -26,20 +25,6 @@ LONGEST_WAIT_SECONDS = 1.0
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KC3CHAT_SERVICES"), reason="runs in the PostgreSQL + Redis pass (tests/run.py)"
 )
-
-
-@pytest.fixture
-def postgres():
-    cluster = ThrowawayPostgres()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture
-def redis():
-    server = ThrowawayRedis()
-    yield server
-    server.stop()
 
 
 def fill_history(postgres, count):
