@@ -66,6 +66,7 @@ class Batch:
     room: object
     targets: dict  # id -> Message: every existing message the batch names
     reactions: dict  # message id -> {emoji: [user id, ...]} (emoji in first-use order)
+    ranks: dict  # (message id, emoji) -> the rank its reactions share (chat/models.py Reaction)
     now: object = field(default_factory=timezone.now)
     new_messages: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -152,8 +153,11 @@ def apply_reaction(batch, change):
         if change.emoji not in emoji_users and len(emoji_users) >= EMOJI_PER_MESSAGE:
             raise Refused("limit_reached", f"A message has at most {EMOJI_PER_MESSAGE} different emoji.",
                           change.client_id)
+        if change.emoji not in emoji_users:
+            batch.ranks[(message.id, change.emoji)] = batch.room.last_seq + 1  # this event's seq
         emoji_users.setdefault(change.emoji, []).append(change.user.pk)
-        batch.reactions_added[key] = Reaction(message=message, user=change.user, emoji=change.emoji)
+        batch.reactions_added[key] = Reaction(message=message, user=change.user, emoji=change.emoji,
+                                              rank=batch.ranks[(message.id, change.emoji)])
     else:
         if change.user.pk not in users:
             return Outcome(message)

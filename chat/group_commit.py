@@ -114,7 +114,7 @@ def _store_in_one_transaction(batch, refused):
         # The row lock serialises writers: ids and seqs are handed out, and committed, in one order.
         room, _ = Room.objects.select_for_update().get_or_create(name=MAIN_ROOM)
         targets = _targets(batch)
-        stored = changes.Batch(room, targets, _reactions(targets))
+        stored = changes.Batch(room, targets, *_reactions(targets))
         known = _already_stored(batch)
         results = []
         for index, change in enumerate(batch):
@@ -172,12 +172,14 @@ def _targets(batch):
 
 
 def _reactions(targets):
-    found = {message_id: {} for message_id in targets}
+    """({message id: {emoji: [user id]}}, {(message id, emoji): rank}) of the named messages."""
+    found, ranks = {message_id: {} for message_id in targets}, {}
     if targets:
-        rows = Reaction.objects.filter(message_id__in=targets).order_by("id")
-        for message_id, emoji, user_id in rows.values_list("message_id", "emoji", "user_id"):
+        rows = Reaction.objects.filter(message_id__in=targets).order_by("rank", "id")
+        for message_id, emoji, user_id, rank in rows.values_list("message_id", "emoji", "user_id", "rank"):
             found[message_id].setdefault(emoji, []).append(user_id)
-    return found
+            ranks[(message_id, emoji)] = rank
+    return found, ranks
 
 
 def _deleted_authors(users):

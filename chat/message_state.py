@@ -20,7 +20,7 @@ def load(messages, reactions=True):
     by_id = {message.id: message for message in messages}
     lists = {message_id: {} for message_id in by_id}
     if reactions and by_id:
-        rows = Reaction.objects.filter(message_id__in=by_id).order_by("id")
+        rows = Reaction.objects.filter(message_id__in=by_id).order_by("rank", "id")
         for message_id, emoji, name in rows.values_list("message_id", "emoji", "user__username"):
             lists[message_id].setdefault(emoji, []).append(name)
     for message in messages:

@@ -91,11 +91,14 @@ class EditVersion(models.Model):
 
 
 class Reaction(models.Model):
-    """One person's emoji on a message; a message's emoji are listed in the order first used."""
+    """One person's emoji on a message. A message's emoji are listed by rank: the seq of the event
+that first put the emoji there, kept by every later reaction with it while anyone still has it
+(so the order is the one a client gets by applying the events)."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     emoji = models.CharField(max_length=64)
+    rank = models.BigIntegerField()
 
     class Meta:
         ordering = ["id"]
