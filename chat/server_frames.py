@@ -43,9 +43,9 @@ def message(message):
     return frame
 
 
-def message_with_versions(message, versions):
+def message_with_versions(current, versions):
     """GET /api/messages/ID/: the msg and its earlier texts, oldest first."""
-    return {**message(message), "versions": [{"message": v.text, "at": timestamp(v.written_at)} for v in versions]}
+    return {**message(current), "versions": [{"message": v.text, "at": timestamp(v.written_at)} for v in versions]}
 
 
 def event(row):
