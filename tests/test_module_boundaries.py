@@ -3,6 +3,10 @@
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.stack_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = ROOT / "chat"
 SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong", "edit", "delete", "reaction", "unchanged"}
