@@ -371,12 +371,12 @@ def fill_history(count):
     author = get_user_model().objects.filter(username__startswith="bench").first()
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE chat_message")
+        cursor.execute("TRUNCATE chat_message CASCADE")  # and the event log, versions, reactions that name messages
         with cursor.copy("COPY chat_message (id, author_id, body, created_at) FROM STDIN") as copy:
             for i in range(1, count + 1):
                 copy.write_row((i, author.pk, f"history message {i}", "2026-01-01T00:00:00Z"))
         cursor.execute("ANALYZE chat_message")
-    Room.objects.update_or_create(name=MAIN_ROOM, defaults={"last_message_id": count})
+    Room.objects.update_or_create(name=MAIN_ROOM, defaults={"last_message_id": count, "last_seq": 0})
     return time.perf_counter() - started
 
 

@@ -16,7 +16,7 @@ class AddColumns(migrations.Migration):
     # still work. With default= instead, Django drops the database default once the column is added,
     # and every post of the old version fails its NOT NULL until the new version runs.
     operations = [
-        migrations.AddField("message", "edited_at", models.DateTimeField(null=True)),
+        migrations.AddField("message", "archived_at", models.DateTimeField(null=True)),
         migrations.AddField("message", "pinned", models.BooleanField(db_default=False)),
     ]
 
