@@ -4,7 +4,8 @@
 
 export const EXCERPT_LENGTH = 100; // as the server cuts a reply's quote of its original
 
-export function withEdit(msg, { message, rev, edited_at: editedAt, mentions }) {
+export function withEdit(msg, { message, rev, edited_at: editedAt, mentions, deleted }) {
+  if (deleted) return withDelete(msg); // replayed after the message was deleted: its text is gone
   if (msg.deleted || rev <= (msg.rev ?? 0)) return null;
   return { ...msg, message, rev, edited_at: editedAt, mentions: mentions ?? msg.mentions };
 }
