@@ -275,7 +275,7 @@ def test_changing_messages_speaks_japanese(make_user, start_server, browser_sess
     expect(menu.get_by_role("menuitem", name="返信")).to_be_visible()
     menu.get_by_role("menuitem", name="リアクションを追加…").click()
     search = kenta.page.get_by_role("searchbox", name="絵文字を検索")
-    search.fill("さむず")  # hiragana finds the katakana name サムズアップ
+    search.fill("さむずあっぷ")  # hiragana finds the katakana name サムズアップ
     expect(kenta.page.locator(".emoji-grid button").first).to_have_attribute("data-emoji", "👍")
     expect(kenta.page.locator(".emoji-grid button").first).to_have_attribute("aria-label", "サムズアップ")
     search.press("Enter")
