@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from chat.message_state import excerpt
+from chat.excerpt import excerpt
 from chat.models import EditVersion, Event, Message, Reaction
 from chat.refusal import Refused
 

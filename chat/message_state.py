@@ -5,14 +5,6 @@ comes with the rows (select_related, chat/history.py). Never one query per messa
 from chat import hooks
 from chat.models import Reaction
 
-EXCERPT_MAX = 100
-
-
-def excerpt(text):
-    """At most EXCERPT_MAX characters of the start of a text, ending in … when cut."""
-    return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
-
-
 def load(messages, reactions=True):
     """Attaches .reaction_list ([(emoji, [name, ...])] in the order each emoji was first used) and
     .contributed ({field: value}) to each message; returns the messages. reactions=False: known to

@@ -48,7 +48,8 @@ class Message(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.id} {self.author}: {self.body[:40]}"
+        # No text: this is what the admin's log and its messages keep of a message it deleted.
+        return f"#{self.id} by {self.author}"
 
 
 class Event(models.Model):

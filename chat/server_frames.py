@@ -7,7 +7,7 @@ apps contribute); a message it did not load shows none."""
 import json
 from datetime import UTC
 
-from chat.message_state import excerpt
+from chat.excerpt import excerpt
 
 # The fields chat/ defines for other apps to fill (chat/hooks.py: message_fields).
 CONTRIBUTED_DEFAULTS = {"mentions": lambda: {"users": [], "here": False, "all": False}, "attachments": list}
