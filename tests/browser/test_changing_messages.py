@@ -9,9 +9,25 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.posting import do_post_message, store_message
-from tests.browser.room_page import RoomPage
+from tests.browser import room_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCRIPT_ERRORS = []
+
+
+class RoomPage(room_page.RoomPage):
+    """The room page, noting any error its scripts throw from now on."""
+
+    def __init__(self, page):
+        super().__init__(page)
+        page.on("pageerror", lambda error: SCRIPT_ERRORS.append(str(error)))
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors():
+    SCRIPT_ERRORS.clear()
+    yield
+    assert SCRIPT_ERRORS == []
 
 
 @pytest.fixture
@@ -306,3 +322,36 @@ def post_elsewhere(coroutine):
     """Runs a domain call on a thread of its own (Playwright's loop holds this one)."""
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, coroutine).result()
+
+
+def test_everything_in_the_menu_and_the_picker_is_reached_from_the_keyboard(two_people):
+    _, alice, bob = two_people
+    alice.say("keyboard only, please")
+    bob.shows("keyboard only, please")
+    page = bob.page
+
+    page.keyboard.press("Shift+Tab")  # from the message box back into the timeline...
+    button = bob.message_with("keyboard only").locator(".message-menu-button")
+    button.focus()  # ...to the message's ⋯ button
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("menu")
+    expect(menu.get_by_role("menuitem", name="React with 👍")).to_be_focused()
+    page.keyboard.press("End")
+    expect(menu.get_by_role("menuitem", name="Reply")).to_be_focused()  # the last one bob may use
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(button).to_be_focused()
+
+    page.keyboard.press("Enter")
+    for _ in range(8):  # past the quick row
+        page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Add a reaction…")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.type("heart")
+    expect(page.locator(".emoji-grid button").first).to_have_attribute("title", re.compile("^heart"))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    chosen = page.evaluate("document.activeElement.dataset.emoji")
+    page.keyboard.press("Enter")
+    expect(alice.message_with("keyboard only").locator(".reaction")).to_have_attribute("data-emoji", chosen)
+    expect(button).to_be_focused()

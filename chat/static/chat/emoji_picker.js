@@ -14,7 +14,7 @@ export class EmojiPicker {
     this.search = dialog.querySelector(".emoji-search");
     this.grid = dialog.querySelector(".emoji-grid");
     this.status = dialog.querySelector(".emoji-status");
-    this.catalog = null; // [{emoji, name, key}] once loaded
+    this.catalog = null; // [{emoji, name, names: [English, Japanese] folded for search}] once loaded
     this.onPick = null;
     this.returnFocus = null;
     this.japanese = document.documentElement.lang === "ja";
@@ -77,7 +77,7 @@ export class EmojiPicker {
       this.catalog = emoji.map(([character, english, japanese]) => ({
         emoji: character,
         name: this.japanese ? japanese : english,
-        key: searchable(`${english} ${japanese}`),
+        names: [searchable(english), searchable(japanese)],
       }));
     } catch (error) {
       console.warn(error);
@@ -92,10 +92,15 @@ export class EmojiPicker {
       this.grid.replaceChildren(...QUICK_EMOJI.map((emoji) => this.button({ emoji, name: emoji })));
       return;
     }
+    const hadFocus = this.grid.contains(document.activeElement); // the grid is about to be rebuilt
     const words = searchable(this.search.value).split(/\s+/).filter(Boolean);
-    const matches = this.catalog.filter(({ key }) => words.every((word) => key.includes(word)));
+    const found = this.catalog.filter(({ names }) => words.every((word) => names.some((name) => name.includes(word))));
+    // A name that starts with what was typed comes first ("heart" before "broken heart").
+    const starts = ({ names }) => (words.length && names.some((name) => name.startsWith(words[0])) ? 0 : 1);
+    const matches = found.map((entry) => [starts(entry), entry]).sort((a, b) => a[0] - b[0]).map(([, entry]) => entry);
     this.grid.replaceChildren(...matches.slice(0, SHOWN_AT_MOST).map((entry) => this.button(entry)));
     this.status.textContent = matches.length ? "" : this.texts.get("emojiNoMatch");
+    if (hadFocus) (this.grid.querySelector("button") ?? this.search).focus();
   }
 
   button({ emoji, name }) {

@@ -18,8 +18,22 @@ export function paintState({ msg, item }, { me, texts, clock }) {
 
   replace(main, ".reply-quote", msg.reply_to && quoteOf(msg.reply_to, texts), (quote) => main.insertBefore(quote, body));
   replace(main, ".edited", msg.edited_at && !msg.deleted && editedMark(msg.edited_at, texts, clock), (mark) => body.after(mark));
+  // A reaction being pressed from the keyboard keeps the focus when the row is painted again.
+  const focused = main.querySelector(":scope > .reactions")?.contains(document.activeElement) && document.activeElement;
   replace(main, ".reactions", msg.reactions?.length && !msg.deleted && reactionRow(msg.reactions, me, texts), (row) => main.append(row));
-  replace(item, ".message-menu-button", !msg.deleted && menuButton(texts), (button) => item.append(button));
+  if (focused) refocus(main.querySelector(":scope > .reactions"), focused);
+  // The menu's button stays the same element while the menu is open from it (it gets the focus back).
+  const button = item.querySelector(":scope > .message-menu-button");
+  if (msg.deleted) button?.remove();
+  else if (!button) item.append(menuButton(texts));
+}
+
+function refocus(row, was) {
+  if (!row) return;
+  const same = was.dataset.emoji
+    ? [...row.querySelectorAll(".reaction")].find((button) => button.dataset.emoji === was.dataset.emoji)
+    : row.querySelector(".reaction-add");
+  (same ?? row.querySelector(".reaction-add"))?.focus();
 }
 
 // Swaps the part selector finds for fresh (nothing when fresh is falsy), placed by put.
