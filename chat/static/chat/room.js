@@ -123,7 +123,7 @@ function receive(frame) {
       break;
     case "unchanged":
       actions.answered(frame);
-      list.add(frame.msg, { current: true });
+      if (list.has(frame.msg.id)) list.add(frame.msg, { current: true }); // what it is now, if shown
       break;
     case "gap":
       if ("since" in frame) stream.gap(frame.first);
