@@ -355,3 +355,31 @@ def test_everything_in_the_menu_and_the_picker_is_reached_from_the_keyboard(two_
     page.keyboard.press("Enter")
     expect(alice.message_with("keyboard only").locator(".reaction")).to_have_attribute("data-emoji", chosen)
     expect(button).to_be_focused()
+
+
+def test_edited_quoted_and_historic_text_is_shown_as_text_never_as_html(two_people):
+    _, alice, bob = two_people
+    alice.say("<b>bold?</b>")
+    alice.input.press("ArrowUp")
+    alice.page.get_by_role("textbox", name="Edit your message").fill('<img src=x onerror="window.hacked=1">')
+    alice.page.get_by_role("textbox", name="Edit your message").press("Enter")
+    bob.shows('<img src=x onerror="window.hacked=1">')
+    bob.choose("<img src=x", "Reply")
+    bob.say("what was that?")
+    expect(alice.message_with("what was that?").locator(".reply-excerpt")).to_have_text('<img src=x onerror="window.hacked=1">')
+    alice.choose("<img src=x", "Edit history")
+    expect(alice.page.locator(".edit-version-text")).to_have_text(["<b>bold?</b>", '<img src=x onerror="window.hacked=1">'])
+    for page in (alice, bob):
+        assert page.page.locator("#messages img, #messages b, #history-dialog b, #history-dialog img").count() == 0
+        assert page.page.evaluate("window.hacked") is None
+
+
+def test_without_a_connection_a_reaction_is_refused_on_the_spot_and_says_why(two_people):
+    _, alice, bob = two_people
+    alice.say("are you there?")
+    bob.shows("are you there?")
+    bob.page.context.set_offline(True)
+    expect(bob.connection).not_to_have_attribute("data-state", "connected")
+    bob.menu_of("are you there?").get_by_role("menuitem", name="React with 👀").click()
+    expect(bob.page.locator("#action-notice")).to_have_text("Not connected: try again when the connection is back.")
+    expect(bob.message_with("are you there?").locator(".reaction")).to_have_count(0)
