@@ -129,7 +129,7 @@ def _already_stored(posts):
     keys = {(user.pk, client_id) for user, _, client_id in posts if client_id is not None}
     if not keys:
         return {}
-    candidates = Message.objects.select_related("author").filter(
+    candidates = Message.objects.select_related("author", "author__profile").filter(
         author_id__in={author for author, _ in keys}, client_id__in={client_id for _, client_id in keys}
     )
     return {(m.author_id, m.client_id): m for m in candidates if (m.author_id, m.client_id) in keys}

@@ -2,6 +2,8 @@
 
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
+
 from chat.models import MAIN_ROOM, Message, Room
 
 
@@ -10,8 +12,21 @@ class Page(NamedTuple):
     has_more: bool
 
 
+# The author's display name is read with the message, in the same query (server_frames.display_name).
+AUTHOR = ("author", "author__profile")
+
+
 def _messages():
-    return Message.objects.select_related("author")
+    return Message.objects.select_related(*AUTHOR)
+
+
+def with_current_authors(messages):
+    """The messages, each with its author read again (one query for all): a socket's user object
+    keeps the display name it had when the socket opened."""
+    authors = get_user_model()._default_manager.select_related("profile").in_bulk({m.author_id for m in messages})
+    for message in messages:
+        message.author = authors.get(message.author_id, message.author)
+    return messages
 
 
 def newest(limit):

@@ -4,6 +4,8 @@ the domain know nothing of the wire. What a client may send is parsed in chat/fr
 import json
 from datetime import UTC
 
+from accounts.models import shown_name
+
 
 def encode(frame):
     """A server frame as the text sent on the wire: compact, and UTF-8 rather than \\u escapes."""
@@ -16,10 +18,16 @@ def message(message):
         "type": "chat",
         "id": message.id,
         "user": message.author.get_username(),
+        "display_name": shown_name(message.author),  # its profile selected with it: history.AUTHOR
         "message": message.body,
         "ts": message.created_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "client_id": message.client_id,
     }
+
+
+def person(username, display_name):
+    """A display name changed: live only, to every open page."""
+    return {"type": "person", "user": username, "display_name": display_name}
 
 
 def error(refusal):

@@ -6,4 +6,5 @@ app_name = "chat"
 urlpatterns = [
     path("", views.room, name="room"),
     path("api/messages/", views.messages, name="messages"),
+    path("api/people/", views.people, name="people"),
 ]

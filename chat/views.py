@@ -7,9 +7,12 @@ from django.db import connection
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chat import blank_text, history, layer_probe, room_feed, server_frames
+from accounts.models import shown_name
+from chat import history, layer_probe, room_feed, server_frames
+from chat import people as chat_people
 from chat.history_query import LIMIT_MAX, HistoryQuery
 from chat.json_answer import JsonAnswer
+from unicode_text import blank_text
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 
@@ -19,7 +22,8 @@ def room(request):
     return render(
         request,
         "chat/room.html",
-        {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS},
+        {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS,
+         "display_name": shown_name(request.user)},
     )
 
 
@@ -34,6 +38,15 @@ def messages(request):
     before, after, limit = (query.cleaned_data[name] for name in ("before", "after", "limit"))
     page = history.after(after, limit) if after is not None else history.before(before, limit)
     return JsonAnswer({"messages": [server_frames.message(m) for m in page.messages], "has_more": page.has_more})
+
+
+@require_GET
+async def people(request):
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    online = await chat_people.online_now()
+    return JsonAnswer({"people": await database_sync_to_async(chat_people.everyone)(online)})
 
 
 async def healthz(request):

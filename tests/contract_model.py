@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from chat.blank_text import is_blank
+from unicode_text.blank_text import is_blank
 
 MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536; the consumer checks it too
 MAX_LENGTH = 2000  # CHAT_MAX_LENGTH's default, announced in hello

@@ -6,7 +6,7 @@
 //   outbox_grouping   unsent messages join their author's run, as sent ones do
 //   composer, draft   the message box, and what is being written kept across reloads and sign-ins
 //   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
-//   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
+//   people_panel, author_names, typing_indicator, unread_title, connection_status: the rest of what is on screen
 // Configuration and translated words come from data- attributes in room.html.
 
 import { ClockFormat, readerLocale } from "./clock_format.js";
@@ -17,13 +17,14 @@ import { HistoryPager, SessionEnded } from "./history_pager.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
 import { OutboxGrouping } from "./outbox_grouping.js";
-import { PresenceList } from "./presence.js";
+import { PeoplePanel } from "./people_panel.js";
 import { RoomSocket } from "./room_socket.js";
 import { ScrollFollower } from "./scroll_follow.js";
 import { Texts } from "./texts.js";
 import { TypingIndicator } from "./typing_indicator.js";
 import { UnreadTitle } from "./unread_title.js";
 import { paintAvatar } from "./avatar.js";
+import { renameAuthor } from "./author_names.js";
 
 const DAY_CHECK_EVERY_MS = 60 * 1000; // "Today" becomes "Yesterday" after midnight
 
@@ -40,8 +41,9 @@ const pager = new HistoryPager({
   url: config.messagesUrl, gapPageSize: Number(config.pageLimit), list, follower, edge: byId("history-edge"), texts,
   onError: failedToLoad,
 });
-const presence = new PresenceList({
-  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
+let myDisplayName = config.displayName || me;
+const presence = new PeoplePanel({
+  url: config.peopleUrl, list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
   staleLabel: byId("people-stale"), me, texts,
 });
 const typing = new TypingIndicator(byId("typing"), texts);
@@ -81,6 +83,7 @@ const composer = new Composer(byId("composer"), {
 new OutboxGrouping(byId("outbox"), list, me);
 const outbox = new Outbox(byId("outbox"), {
   me, texts, clock, send: (frame) => socket.send(frame), edit: (text) => composer.takeBack(text),
+  displayName: () => myDisplayName,
 });
 
 function receive(frame) {
@@ -99,6 +102,11 @@ function receive(frame) {
     case "presence":
       presence.show(frame.users);
       break;
+    case "person":
+      if (frame.user === me) myDisplayName = frame.display_name;
+      presence.rename(frame.user, frame.display_name);
+      renameAuthor(document, frame.user, frame.display_name);
+      break;
     case "typing":
       if (frame.user !== me) typing.someoneTyping(frame.user);
       break;
@@ -116,7 +124,7 @@ function showNew(msg) {
   follower.addingNew(() => ((added = list.add(msg)) ? 1 : 0), { mine });
   if (added && !mine) {
     unread.messageArrived();
-    announcer.textContent = texts.get("announce", { name: msg.user, message: msg.message });
+    announcer.textContent = texts.get("announce", { name: msg.display_name || msg.user, message: msg.message });
   }
 }
 
@@ -144,6 +152,6 @@ setInterval(() => {
   today = new Date().toDateString();
   list.relabelDays();
 }, DAY_CHECK_EVERY_MS);
-await loadHistory();
+await Promise.all([loadHistory(), presence.load()]);
 socket.start();
 byId("message-input").focus();
