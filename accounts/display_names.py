@@ -117,12 +117,19 @@ def _representatives():
             character = parent[character]
         return character
 
+    def join(first, second):
+        first, second = root(first), root(second)
+        if first != second:
+            parent[max(first, second)] = min(first, second)
+
     for character, lookalikes in load("confusables.json").items():
         for lookalike in lookalikes:
             other = lookalike["c"].replace("\u200e", "")
-            if len(character) != 1 or len(other) != 1:
-                continue
-            first, second = root(character), root(other)
-            if first != second:
-                parent[max(first, second)] = min(first, second)
-    return {character: root(character).casefold() for character in parent}
+            if len(character) == 1 and len(other) == 1:
+                join(character, other)
+    for character in list(parent):
+        # Names are compared case-folded: "O" looks like "0", so "o" does too.
+        folded = character.casefold()
+        if len(folded) == 1:
+            join(character, folded)
+    return {character: root(character) for character in parent}
