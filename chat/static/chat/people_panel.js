@@ -1,6 +1,6 @@
-// The people panel: everyone in the room (GET /api/people/), online first, then by display name,
-// with staff and bot badges and the user name on hover; beside the messages (a panel behind a button
-// on a phone). presence frames say who is online, person frames rename someone at once. Without a
+// The people panel: everyone with an account (GET /api/people/), those online first ("Online now"),
+// then the others ("Not connected"), each by display name, with staff and bot badges and the user
+// name on hover; beside the messages (a panel behind a button on a phone). presence frames say who is online, person frames rename someone at once. Without a
 // connection the list is only the last one known, and says so.
 
 import { paintAvatar } from "./avatar.js";
@@ -9,8 +9,8 @@ import { element } from "./message_view.js";
 export class PeoplePanel {
   // count: the words ("3 online") for screen readers; number: the figure shown on the button.
   // staleLabel: the words shown over a list that may be out of date.
-  constructor({ url, list, count, number, toggle, panel, staleLabel, me, texts }) {
-    Object.assign(this, { url, list, count, number, toggle, panel, staleLabel, me, texts });
+  constructor({ url, list, away, awayHeading, count, number, toggle, panel, staleLabel, me, texts }) {
+    Object.assign(this, { url, list, away, awayHeading, count, number, toggle, panel, staleLabel, me, texts });
     this.people = new Map(); // user name -> {user, display_name, staff, bot, online}
     this.online = new Set();
     this.loading = null;
@@ -53,12 +53,14 @@ export class PeoplePanel {
   }
 
   render() {
-    const online = (person) => this.online.has(person.user);
-    const people = [...this.people.values()].sort((a, b) =>
-      Number(online(b)) - Number(online(a))
-      || compare(a.display_name.toLocaleLowerCase(), b.display_name.toLocaleLowerCase())
-      || compare(a.user, b.user));
-    this.list.replaceChildren(...people.map((person) => this.entry(person, online(person))));
+    // Someone online before the list of everyone arrives is shown by user name until it does.
+    const known = (user) => this.people.get(user) ?? { user, display_name: user, staff: false, bot: false };
+    const order = (a, b) => compare(a.display_name.toLocaleLowerCase(), b.display_name.toLocaleLowerCase()) || compare(a.user, b.user);
+    const online = [...this.online].map(known).sort(order);
+    const away = [...this.people.values()].filter((person) => !this.online.has(person.user)).sort(order);
+    this.list.replaceChildren(...online.map((person) => this.entry(person, true)));
+    this.away.replaceChildren(...away.map((person) => this.entry(person, false)));
+    this.awayHeading.hidden = away.length === 0;
   }
 
   entry(person, online) {
@@ -70,8 +72,7 @@ export class PeoplePanel {
     paintAvatar(avatar, person.user);
     const name = element("span", "person-name", person.display_name);
     name.title = person.user; // the user name, and the whole name when the list has room for only part of it
-    const state = element("span", "visually-hidden", this.texts.get(online ? "online" : "offlinePerson"));
-    item.append(avatar, name, state);
+    item.append(avatar, name);
     if (mine) item.append(element("span", "you-badge", this.texts.get("you")));
     if (person.staff) item.append(element("span", "person-badge staff-badge", this.texts.get("staff")));
     if (person.bot) item.append(element("span", "person-badge bot-badge", this.texts.get("bot")));

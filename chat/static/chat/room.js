@@ -43,7 +43,7 @@ const pager = new HistoryPager({
 });
 let myDisplayName = config.displayName || me;
 const presence = new PeoplePanel({
-  url: config.peopleUrl, list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
+  url: config.peopleUrl, list: byId("people-list"), away: byId("people-away"), awayHeading: byId("people-away-heading"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
   staleLabel: byId("people-stale"), me, texts,
 });
 const typing = new TypingIndicator(byId("typing"), texts);
