@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import ROOT
 
 LOCALE = ROOT / "locale"
-ENTRY = re.compile(r'^(#, fuzzy.*\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', re.M)
+ENTRY = re.compile(r'^(#, fuzzy.*\n)?(?:#\|.*\n)*msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', re.M)
 
 
 def po_entries(language):
