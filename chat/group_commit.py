@@ -14,7 +14,7 @@ import weakref
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from chat import hooks
+from chat import history, hooks
 from chat.models import MAIN_ROOM, Message, Room
 from chat.refusal import Refused
 
@@ -78,7 +78,10 @@ def store_messages(posts):
     refused = {}  # index in posts -> Refused
     while True:
         try:
-            return _store_in_one_transaction(posts, refused)
+            results = _store_in_one_transaction(posts, refused)
+            # Announced with the name each author has now, not the one their socket opened with.
+            history.with_current_authors([result[0] for result in results if not isinstance(result, Refused)])
+            return results
         except IntegrityError:
             # All of it was rolled back. The one check a single post can fail here is its author's
             # foreign key (an account deleted while its socket was open); anything else concerns the
@@ -129,7 +132,7 @@ def _already_stored(posts):
     keys = {(user.pk, client_id) for user, _, client_id in posts if client_id is not None}
     if not keys:
         return {}
-    candidates = Message.objects.select_related("author", "author__profile").filter(
+    candidates = Message.objects.select_related(*history.AUTHOR).filter(
         author_id__in={author for author, _ in keys}, client_id__in={client_id for _, client_id in keys}
     )
     return {(m.author_id, m.client_id): m for m in candidates if (m.author_id, m.client_id) in keys}

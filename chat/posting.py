@@ -6,10 +6,10 @@ import math
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import group_commit, history, hooks, rate_limit, room_events, room_feed
-from unicode_text.blank_text import is_blank
+from chat import group_commit, hooks, rate_limit, room_events, room_feed
 from chat.models import Message
 from chat.refusal import Refused
+from unicode_text.blank_text import is_blank
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ async def do_post_messages(posts):
     results = await database_sync_to_async(group_commit.store_messages)(posts)
     created = [result[0] for result in results if not isinstance(result, Refused) and result[1]]
     if created:
-        created = await database_sync_to_async(history.with_current_authors)(created)
         await room_events.announce_messages(created)
         for receiver, error in await hooks.messages_posted.asend_robust(sender=Message, messages=created):
             if isinstance(error, Exception):

@@ -109,7 +109,7 @@ class SenderModel:
             return self.stored[posted.client_id], False
         self.last_id += 1
         expected = {
-            "type": "chat", "id": self.last_id, "user": self.user, "message": posted.message,
+            "type": "chat", "id": self.last_id, "user": self.user, "display_name": self.user, "message": posted.message,
             "ts": ANY_TIMESTAMP, "client_id": posted.client_id,
         }
         if posted.client_id is not None:
