@@ -57,10 +57,7 @@ def check_display_name(name, user=None):
 def do_change_display_name(user, name):
     """Stores a checked name ("" for the user name) and, once committed, tells open pages."""
     with transaction.atomic():
-        Profile.objects.update_or_create(user=user, defaults={"display_name": name})
-        user.__dict__.pop("profile", None)
-        if hasattr(user, "_state"):
-            user._state.fields_cache.pop("profile", None)
+        user.profile, created = Profile.objects.update_or_create(user=user, defaults={"display_name": name})
         shown = name or user.get_username()
         transaction.on_commit(lambda: display_name_changed.send(sender=Profile, user=user, display_name=shown))
 
