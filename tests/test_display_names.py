@@ -143,3 +143,17 @@ async def test_the_people_api_puts_who_is_online_first(make_user, joined_socket)
         await socket.receive_until("presence")
         people = (await http.get("/api/people/")).json()["people"]
     assert [(p["user"], p["online"]) for p in people] == [("zed", True), ("alice", False), ("bob", False)]
+
+
+async def test_an_edit_event_carries_the_authors_display_name_now(make_user, joined_socket, no_rate_limit):
+    from chat.editing import do_edit
+
+    alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
+    async with joined_socket(bob) as watcher:
+        async with joined_socket(alice) as poster:
+            await poster.post("first draft", client_id="d1")
+            posted = await watcher.receive_until("chat")
+            await database_sync_to_async(do_change_display_name)(alice, "Alice Liddell")
+            await do_edit(alice, posted["id"], "second draft")
+            edit = await watcher.receive_until("edit")
+    assert (edit["id"], edit["display_name"], edit["message"]) == (posted["id"], "Alice Liddell", "second draft")
