@@ -5,4 +5,4 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self):
-        from chat import revocation  # noqa: F401  (connects the auth signals)
+        from chat import person_announcements, revocation  # noqa: F401  (connect their signals)

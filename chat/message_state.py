@@ -1,15 +1,19 @@
-"""Everything a `msg` shows beyond its own row, read for many messages at once: the reactions (one
+"""Everything a `msg` shows beyond its own row, read for many messages at once: the authors' display
+names (one query: the name now, not the one a socket's user had when it opened), the reactions (one
 query) and the fields other apps contribute (chat/hooks.py, one call each). The reply's original
 comes with the rows (select_related, chat/history.py). Never one query per message."""
 
+from accounts.models import Profile
 from chat import hooks
 from chat.models import Reaction
+
 
 def load(messages, reactions=True):
     """Attaches .reaction_list ([(emoji, [name, ...])] in the order each emoji was first used) and
     .contributed ({field: value}) to each message; returns the messages. reactions=False: known to
     have none (just posted) or not shown (an event frame)."""
     by_id = {message.id: message for message in messages}
+    _attach_display_names(messages)
     lists = {message_id: {} for message_id in by_id}
     if reactions and by_id:
         rows = Reaction.objects.filter(message_id__in=by_id).order_by("rank", "id")
@@ -25,3 +29,11 @@ def load(messages, reactions=True):
             if message.id in values:
                 message.contributed[name] = values[message.id]
     return messages
+
+
+def _attach_display_names(messages):
+    """.author_display_name: the display name each author has now ("" when they set none)."""
+    authors = {message.author_id for message in messages}
+    names = dict(Profile.objects.filter(user_id__in=authors).values_list("user_id", "display_name")) if authors else {}
+    for message in messages:
+        message.author_display_name = names.get(message.author_id, "")

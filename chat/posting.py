@@ -7,8 +7,8 @@ import math
 from django.conf import settings
 
 from chat import changes, group_commit, rate_limit, room_changes, room_feed
-from chat.blank_text import is_blank
 from chat.refusal import Refused
+from unicode_text.blank_text import is_blank
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,11 @@ async def announce_typing(username):
     await _publish({"type": "room.typing", "user": username, "text": encode(server_frames.typing(username))})
 
 
+def announce_person(username, display_name):
+    """A display name changed (live only: a page that reconnects reads names with the messages). Sync: a signal."""
+    async_to_sync(_publish)({"type": "room.person", "text": encode(server_frames.person(username, display_name))})
+
+
 def revoke_sockets(user_id, session_key=None):
     """Close the sockets of one session (session_key) or of every session of a user. Sync: auth signals."""
     async_to_sync(_publish)({"type": "room.revoke", "user_id": user_id, "session": session_hash(session_key)})

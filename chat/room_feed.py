@@ -129,6 +129,8 @@ class RoomFeed:
             for listener in self.listeners:
                 if listener.username != event["user"]:
                     listener.deliver(event["text"], None)
+        elif kind == "room.person":
+            self.fan_out(event["text"])
         elif kind in self._events:
             await self._events[kind](event)
 

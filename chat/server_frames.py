@@ -29,6 +29,7 @@ def message(message):
         "type": "chat",
         "id": message.id,
         "user": message.author.get_username(),
+        "display_name": _display_name(message),
         "message": "" if message.deleted else message.body,
         "ts": timestamp(message.created_at),
         "client_id": message.client_id,
@@ -58,7 +59,8 @@ def event(row):
         frame["message"] = "" if target.deleted else row.text
         return frame
     if row.kind == "edit":
-        return {"type": "edit", "seq": row.seq, "id": target.id, "message": "" if target.deleted else row.text,
+        return {"type": "edit", "seq": row.seq, "id": target.id, "display_name": _display_name(target),
+                "message": "" if target.deleted else row.text,
                 "rev": row.rev, "edited_at": timestamp(row.at), "deleted": target.deleted,
                 "mentions": _contributed(target)["mentions"], "client_id": row.client_id}
     if row.kind == "delete":
@@ -70,6 +72,11 @@ def event(row):
 def unchanged(client_id, current):
     """To the sender alone: the frame would have changed nothing; the message as it is."""
     return {"type": "unchanged", "client_id": client_id, "msg": message(current)}
+
+
+def _display_name(message):
+    # The author's name now, as chat/message_state.py read it; the user name if it did not.
+    return getattr(message, "author_display_name", None) or message.author.get_username()
 
 
 def _reply_to(message, excerpt_then):
@@ -121,3 +128,8 @@ def gap_since(since, first):
 
 def pong():
     return {"type": "pong"}
+
+
+def person(username, display_name):
+    """A display name changed: live only, to every open page."""
+    return {"type": "person", "user": username, "display_name": display_name}

@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/emoji/", views.emoji, name="emoji"),
     path("api/messages/<int:message_id>/", views.message, name="message"),
     path("api/events/", views.events, name="events"),
+    path("api/people/", views.people, name="people"),
 ]

@@ -9,9 +9,12 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from chat import blank_text, emoji_catalog, history, layer_probe, room_feed, server_frames
+from accounts.models import shown_name
+from chat import emoji_catalog, history, layer_probe, room_feed, server_frames
+from chat import people as chat_people
 from chat.history_query import ID_MAX, LIMIT_MAX, EventsQuery, HistoryQuery
 from chat.json_answer import JsonAnswer
+from unicode_text import blank_text
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 EMOJI_KEPT_SECONDS = 24 * 60 * 60
@@ -26,6 +29,7 @@ def room(request):
             "max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS,
             # Only what the page offers: the server decides who may delete what.
             "is_staff": request.user.is_staff,
+            "display_name": shown_name(request.user),
         },
     )
 
@@ -76,6 +80,15 @@ def events(request):
         return JsonAnswer({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
     rows, has_more = history.events_after(query.cleaned_data["since"], query.cleaned_data["limit"])
     return JsonAnswer({"events": [server_frames.event(row) for row in rows], "has_more": has_more})
+
+
+@require_GET
+async def people(request):
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    online = await chat_people.online_now()
+    return JsonAnswer({"people": await database_sync_to_async(chat_people.everyone)(online)})
 
 
 async def healthz(request):

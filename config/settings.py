@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config import database_url
+from config import database_url, email_url
 from config import environment as env
 from config import redis_connection
 
@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.session_records.SessionRecordMiddleware",  # browser and last seen, for the sessions page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -187,6 +188,24 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_page"
+
+# Reset links (by e-mail, or made by staff: admin or `manage.py reset_link`) work once, this long.
+PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_MINUTES", 60) * 60
+
+# --- E-mail -----------------------------------------------------------------------------------
+# EMAIL_URL (config/email_url.py): smtp://user:password@host:587, smtps://..., console://. Without it
+# a DEBUG run prints mails on the console, and a production one sends none: password reset is then
+# the staff's one-time link only.
+EMAIL_URL = env.text("EMAIL_URL", "console://" if DEBUG else None)
+EMAIL_ENABLED = bool(EMAIL_URL)
+if EMAIL_URL:
+    globals().update(email_url.parse(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "kc3chat <noreply@localhost>")
+
+# --- Cache: the throttles of password reset (accounts/password_reset.py) ----------------------
+# Shared by every server process through Redis when there is one (REDIS_URL), else per process.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 # --- Chat ---------------------------------------------------------------------------------------
 CHAT_MAX_LENGTH = env.integer("CHAT_MAX_LENGTH", 2000)

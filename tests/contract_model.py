@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from chat.blank_text import is_blank
+from unicode_text.blank_text import is_blank
 
 MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536; the consumer checks it too
 MAX_LENGTH = 2000  # CHAT_MAX_LENGTH's default, announced in hello
@@ -113,7 +113,7 @@ class SenderModel:
         self.last_id += 1
         self.last_seq += 1
         expected = {
-            "type": "chat", "id": self.last_id, "user": self.user, "message": posted.message,
+            "type": "chat", "id": self.last_id, "user": self.user, "display_name": self.user, "message": posted.message,
             "ts": ANY_TIMESTAMP, "client_id": posted.client_id, **new_message_fields(self.last_seq),
         }
         if posted.client_id is not None:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from tests.contract_model import MAX_FRAME_BYTES, Wire
 
-# White space and characters that show nothing (chat/blank_text.py): a post of only these is empty.
+# White space and characters that show nothing (unicode_text/blank_text.py): a post of only these is empty.
 BLANK = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xad\u1680\u2000\u200b\u2028\u2029\u202f\u2060\u2800\u3000\u3164\ufeff\U000e0020"
 CLIENT_ID_POOL = [f"fuzz-{n}" for n in range(6)]  # small, so repeated client_ids happen often
 

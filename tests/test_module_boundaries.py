@@ -9,16 +9,18 @@ pytestmark = pytest.mark.stack_independent
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = ROOT / "chat"
-SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong", "edit", "delete", "reaction", "unchanged"}
+ACCOUNTS = ROOT / "accounts"
+SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong", "edit", "delete", "reaction", "unchanged",
+                      "person"}
 
 
-def _tree(name):
-    return ast.parse((CHAT / name).read_text(encoding="utf-8"))
+def _tree(name, app=CHAT):
+    return ast.parse((app / name).read_text(encoding="utf-8"))
 
 
-def _imported_modules(name):
+def _imported_modules(name, app=CHAT):
     modules = set()
-    for node in ast.walk(_tree(name)):
+    for node in ast.walk(_tree(name, app)):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -87,3 +89,12 @@ def test_the_feed_subscribes_orders_and_fans_out_and_declares_its_listener():
     # Presence, revocation, the database claim and the health ping are companions of their own.
     other_jobs = ("presence", "revoke", "claim", "round_trip", "ping")
     assert not {name for name in methods if any(word in name for word in other_jobs)}, methods
+
+
+def test_accounts_imports_nothing_of_chat_and_chat_only_its_models_and_signals():
+    for path in ACCOUNTS.rglob("*.py"):
+        imported = _imported_modules(path.relative_to(ACCOUNTS), ACCOUNTS)
+        assert not {module for module in imported if module.split(".")[0] == "chat"}, path
+    for name in _chat_modules():
+        from_accounts = {module.split(".")[1] for module in _imported_modules(name) if module.startswith("accounts.")}
+        assert from_accounts <= {"models", "signals"}, (name, from_accounts)

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.stack_independent
 
 LOCALE = ROOT / "locale"
-ENTRY = re.compile(r'^(#, fuzzy.*\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', re.M)
+ENTRY = re.compile(r'^(#, fuzzy.*\n)?(?:#\|.*\n)*msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', re.M)
 
 
 def po_entries(language):

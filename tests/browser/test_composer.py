@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from chat import blank_text
+from unicode_text import blank_text
 from chat.models import Message
 from tests.browser.conftest import PASSWORD
 from tests.browser.room_page import RoomPage

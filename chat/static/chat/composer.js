@@ -8,7 +8,7 @@ const COUNTER_SHOWN_FROM = 0.9; // show "N characters left" past this share of t
 const MAX_ROWS = 8; // the box grows with its text up to this many lines, then scrolls
 
 export class Composer {
-  // blankCharacters: the server's class of characters that show nothing (chat/blank_text.py);
+  // blankCharacters: the server's class of characters that show nothing (unicode_text/blank_text.py);
   // draft: load() and save(text); onSend(text); onTyping(); onEditLast() and onEscape() -> true when
   // they did something (the key is then theirs).
   constructor(form, { maxLength, blankCharacters, draft, texts, onSend, onTyping, onEditLast, onEscape }) {

@@ -44,7 +44,7 @@ export class MessageList {
     }
     const date = new Date(msg.ts);
     const item = messageItem({
-      user: msg.user, text: msg.message, date, mine: msg.user === this.me, clock: this.clock, texts: this.texts,
+      user: msg.user, displayName: msg.display_name, text: msg.message, date, mine: msg.user === this.me, clock: this.clock, texts: this.texts,
     });
     item.dataset.id = String(msg.id);
     const index = this.positionOf(msg.id);

@@ -3,7 +3,7 @@
 import { paintAvatar } from "./avatar.js";
 import { textWithLinks } from "./links.js";
 
-export function messageItem({ user, text, date, mine, clock, texts }) {
+export function messageItem({ user, displayName, text, date, mine, clock, texts }) {
   const item = document.createElement("li");
   item.className = mine ? "message mine" : "message";
 
@@ -12,8 +12,9 @@ export function messageItem({ user, text, date, mine, clock, texts }) {
   paintAvatar(avatar, user);
 
   const meta = element("p", "message-meta");
-  const author = element("span", "author", user);
-  author.title = user; // the whole name, when a narrow screen shows only part of it
+  const author = element("span", "author", displayName || user);
+  author.title = user; // the user name, and the whole name when a narrow screen shows only part of it
+  author.dataset.user = user; // renamed in place by a person frame (author_names.js)
   meta.append(author);
   if (mine) meta.append(element("span", "you-badge", texts.get("you")));
   if (date) meta.append(timeElement(date, clock, "time"));

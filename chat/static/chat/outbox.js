@@ -16,8 +16,8 @@ const UNAVAILABLE_MAX_WAIT_MS = 30000;
 
 export class Outbox {
   // send(frame) -> true when it went out on an open connection; edit(text) puts text back in the composer.
-  constructor(listElement, { me, texts, clock, send, edit }) {
-    Object.assign(this, { element: listElement, me, texts, clock, send, edit });
+  constructor(listElement, { me, texts, clock, send, edit, displayName }) {
+    Object.assign(this, { element: listElement, me, texts, clock, send, edit, displayName });
     this.storageKey = `kc3chat.outbox.${me}`;
     this.entries = new Map(); // client_id -> {clientId, text, state, reason, item}; in the order written
     this.connected = false; // greeted by the server: messages can go out
@@ -116,7 +116,7 @@ export class Outbox {
   }
 
   show(entry) {
-    entry.item = messageItem({ user: this.me, text: entry.text, date: null, mine: true, clock: this.clock, texts: this.texts });
+    entry.item = messageItem({ user: this.me, displayName: this.displayName?.(), text: entry.text, date: null, mine: true, clock: this.clock, texts: this.texts });
     entry.item.classList.add("pending");
     entry.status = element("p", "delivery");
     entry.item.querySelector(".message-main").append(entry.status);

@@ -8,7 +8,7 @@
 //   outbox_grouping   unsent messages join their author's run, as sent ones do
 //   composer, draft   the message box, and what is being written kept across reloads and sign-ins
 //   scroll_follow     the view: follow the end, keep still while reading, "new messages" button
-//   presence, typing_indicator, unread_title, connection_status: the rest of what is on screen
+//   people_panel, author_names, typing_indicator, unread_title, connection_status: the rest of what is on screen
 // Configuration and translated words come from data- attributes in room.html.
 
 import { ClockFormat, readerLocale } from "./clock_format.js";
@@ -21,7 +21,7 @@ import { MessageControls } from "./message_controls.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
 import { OutboxGrouping } from "./outbox_grouping.js";
-import { PresenceList } from "./presence.js";
+import { PeoplePanel } from "./people_panel.js";
 import { ReplyBar } from "./reply_quote.js";
 import { RoomSocket } from "./room_socket.js";
 import { RoomStream } from "./room_stream.js";
@@ -30,6 +30,7 @@ import { Texts } from "./texts.js";
 import { TypingIndicator } from "./typing_indicator.js";
 import { UnreadTitle } from "./unread_title.js";
 import { paintAvatar } from "./avatar.js";
+import { renameAuthor } from "./author_names.js";
 
 const DAY_CHECK_EVERY_MS = 60 * 1000; // "Today" becomes "Yesterday" after midnight
 
@@ -46,8 +47,9 @@ const pager = new HistoryPager({
   url: config.messagesUrl, gapPageSize: Number(config.pageLimit), list, follower, edge: byId("history-edge"), texts,
   onError: failedToLoad,
 });
-const presence = new PresenceList({
-  list: byId("people-list"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
+let myDisplayName = config.displayName || me;
+const presence = new PeoplePanel({
+  url: config.peopleUrl, list: byId("people-list"), away: byId("people-away"), awayHeading: byId("people-away-heading"), count: byId("people-count"), number: byId("people-number"), toggle: byId("people-toggle"), panel: byId("people"),
   staleLabel: byId("people-stale"), me, texts,
 });
 const typing = new TypingIndicator(byId("typing"), texts);
@@ -104,6 +106,7 @@ const controls = new MessageControls({
 new OutboxGrouping(byId("outbox"), list, me);
 const outbox = new Outbox(byId("outbox"), {
   me, texts, clock, send: (frame) => socket.send(frame), edit: (text) => composer.takeBack(text),
+  displayName: () => myDisplayName,
 });
 
 function receive(frame) {
@@ -131,6 +134,11 @@ function receive(frame) {
       break;
     case "presence":
       presence.show(frame.users);
+      break;
+    case "person":
+      if (frame.user === me) myDisplayName = frame.display_name;
+      presence.rename(frame.user, frame.display_name);
+      renameAuthor(document, frame.user, frame.display_name);
       break;
     case "typing":
       if (frame.user !== me) typing.someoneTyping(frame.user);
@@ -163,7 +171,7 @@ function showNew(msg) {
   follower.addingNew(() => ((added = list.add(msg)) ? 1 : 0), { mine });
   if (added && !mine && !msg.deleted) {
     unread.messageArrived();
-    announcer.textContent = texts.get("announce", { name: msg.user, message: msg.message });
+    announcer.textContent = texts.get("announce", { name: msg.display_name || msg.user, message: msg.message });
   }
 }
 
@@ -192,6 +200,6 @@ setInterval(() => {
   today = new Date().toDateString();
   list.relabelDays();
 }, DAY_CHECK_EVERY_MS);
-await loadHistory();
+await Promise.all([loadHistory(), presence.load()]);
 socket.start();
 byId("message-input").focus();
