@@ -211,7 +211,7 @@ def machine_busy_seconds():
 
 
 # --- one measured run ------------------------------------------------------------------------------
-def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window=8, rate=1.0,
+def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window=8, rate=1.0, messages=0,
             servers=1, layer="core", profile=None, resume=False, series_every=None, on_sample=None, extra_env=None):
     from bench import loadgen
 
@@ -235,7 +235,7 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
             "cookies": [cookies[i] for i in mine],
             "origin": origin,
             "sender_ids": {local: i for local, i in enumerate(mine) if i in sender_indices},
-            "mode": mode, "window": window, "rate": rate, "duration": duration,
+            "mode": mode, "window": window, "rate": rate, "duration": duration, "messages": messages,
             "run": prefix,  # client_ids must not repeat a stored one (the app would answer the original)
             "resume": resume,
         }
@@ -251,7 +251,7 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
     profiler = None
     if profile:
         profiler = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-o", profile, "-f", "raw", "--nonblocking",
-                                     "-d", str(int(duration)), "-p", str(running[0].process.pid)],
+                                     "-d", str(int(duration) if mode != "burst" else 15), "-p", str(running[0].process.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu_before = sum(s.cpu_seconds() for s in running)
     busy_before = machine_busy_seconds()
@@ -351,6 +351,10 @@ def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_
         "server_rss_mib": {"before": round(baseline_rss / 2**20, 1), "idle_connected": round(idle_rss / 2**20, 1),
                            "peak": round(peak_rss / 2**20, 1)},
         "rss_per_connection_kib": round((idle_rss - baseline_rss) / clients / 1024, 1),
+        # The figure to trust on a shared machine: CPU seconds per delivered frame moves far less with
+        # others' load than deliveries/s does.
+        "server_cpu_us_per_delivery": round(1e6 * server_cpu / received, 2) if received else None,
+        "generator_cpu_us_per_delivery": round(1e6 * generator_cpu / received, 2) if received else None,
         "generator_cpu_seconds": round(generator_cpu, 1),
         "generator_cpu_percent": round(100 * generator_cpu / (window or elapsed)),
         # Everything else on the machine in that time (other checkouts' tests, Redis, PostgreSQL), in % of
