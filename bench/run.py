@@ -164,6 +164,13 @@ class Server:
                 pass
         return total
 
+    def thread_cpu_seconds(self):
+        """{thread id: CPU seconds} of the server process (the event loop's thread is the busiest)."""
+        try:
+            return {t.id: t.user_time + t.system_time for t in self.ps.threads()}
+        except psutil.Error:
+            return {}
+
     def rss(self):
         total = 0
         for p in self.processes():
@@ -254,11 +261,14 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
                                      "-d", str(int(duration) if mode != "burst" else 15), "-p", str(running[0].process.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu_before = sum(s.cpu_seconds() for s in running)
+    threads_before = running[0].thread_cpu_seconds()
     busy_before = machine_busy_seconds()
     window_started = time.monotonic()
     go.set()
     parts = [results.get(timeout=duration + 600) for _ in workers]
     cpu_after = sum(s.cpu_seconds() for s in running)
+    threads = running[0].thread_cpu_seconds()
+    busiest_threads = sorted((round(t - threads_before.get(i, 0.0), 2) for i, t in threads.items()), reverse=True)[:4]
     busy = machine_busy_seconds() - busy_before
     window = time.monotonic() - window_started
     monitor.running = False
@@ -272,6 +282,8 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
     row = summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss,
                     monitor.peak_rss, cpu_after - cpu_before, busy, window)
     row["server_logs"] = [log_problems(server) for server in running]
+    # CPU seconds of the first server's busiest threads: the event loop, then the database thread.
+    row["server_thread_cpu_seconds"] = busiest_threads
     if series_every:
         row["rss_series"] = monitor.series
     return row
@@ -476,7 +488,7 @@ def profile_summary(path, top=40):
 
 def table(rows):
     head = ("| run | ws | layer | procs | clients | deliveries/s | p50 | p95 | p99 | max ms | lost | unacked | dup | order | "
-            "closed/resumed | connect p50/p99 ms | server CPU % | RSS idle/peak MiB | KiB/conn | generator CPU % | others CPU % |")
+            "closed/resumed | connect p50/p99 ms | server CPU % | server CPU us/delivery | RSS idle/peak MiB | KiB/conn | generator CPU % | others CPU % |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lat = r["latency_ms"]
@@ -484,7 +496,7 @@ def table(rows):
             f"| {r['label']} | {r['ws']} | {r['layer'] if r['app'] != 'raw' else '-'} | {r['servers']} | {r['clients']} | "
             f"{r['deliveries_per_second']} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | {r['lost']} | "
             f"{r['unacknowledged']} | {r['duplicates']} | {r['out_of_order']} | {len(r['closed_early'])}/{len(r['resumed'])} | "
-            f"{r['connect_ms']['p50']}/{r['connect_ms']['p99']} | {r['server_cpu_percent']} | "
+            f"{r['connect_ms']['p50']}/{r['connect_ms']['p99']} | {r['server_cpu_percent']} | {r['server_cpu_us_per_delivery']} | "
             f"{r['server_rss_mib']['idle_connected']}/{r['server_rss_mib']['peak']} | {r['rss_per_connection_kib']} | "
             f"{r['generator_cpu_percent']} | {r['others_cpu_percent']} |"
         )
