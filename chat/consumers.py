@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
+from chat import editing, frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
@@ -53,10 +53,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.deliver = self.outbox.deliver
         self.last_typing = 0.0
         try:
-            after = _after_parameter(self.scope)
+            after, since = _resume_parameters(self.scope)
         except ValueError:
             await self.accept()
-            refusal = Refused("invalid_frame", "?after= must be a whole number from 0 to 2^63-1.")
+            refusal = Refused("invalid_frame", "?since= or ?after= (one of them) must be a whole number from 0 to 2^63-1.")
             await self._send_frame(server_frames.error(refusal))
             await self.close(CLOSE_BAD_REQUEST)
             return
@@ -74,7 +74,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if expires is None:
                 await self.close()
                 return
-            owed = await database_sync_to_async(resume.owed)(after, live_from, settings.CHAT_REPLAY_LIMIT)
+            owed = await database_sync_to_async(resume.owed)(after, since, live_from, settings.CHAT_REPLAY_LIMIT)
         except DatabaseError:
             log.warning("socket refused: database unavailable", exc_info=True)
             await self.accept()
@@ -86,12 +86,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
 
     async def _greet(self, owed):
-        self.outbox.last_id = owed.sent_up_to
-        await self._send_frame(server_frames.hello(self.username, owed.last_id, settings.CHAT_MAX_LENGTH))
+        self.outbox.last_seq = owed.sent_up_to
+        hello = server_frames.hello(self.username, owed.last_id, owed.last_seq, settings.CHAT_MAX_LENGTH)
+        await self._send_frame(hello)
         await self._send_frame(server_frames.presence(self.feed.presence.now()))
-        if owed.gap_first is not None:
-            await self._send_frame(server_frames.gap(owed.after, owed.gap_first))
-        for message in owed.replayed:
+        if owed.gap is not None:
+            by, asked, first = owed.gap
+            await self._send_frame(server_frames.gap_since(asked, first) if by == "since" else server_frames.gap(asked, first))
+        for event in owed.events:
+            await self._send_frame(server_frames.event(event))
+        for message in owed.messages:
             await self._send_frame(server_frames.message(message))
 
     async def __call__(self, scope, receive, send):
@@ -153,10 +157,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send_frame(server_frames.error(Refused(code, detail, client_id)))
 
     async def _perform(self, command):
+        user = self.scope["user"]
         if isinstance(command, frames.Post):
-            message, created = await do_post_message(self.scope["user"], command.message, command.client_id)
+            message, created = await do_post_message(user, command.message, command.client_id, command.reply_to)
             if not created:
                 await self._send_frame(server_frames.message(message))  # the original, to the sender only
+        elif isinstance(command, (frames.Edit, frames.Delete, frames.React)):
+            # The event reaches this socket through the feed, like everyone's; only "unchanged" is ours.
+            outcome = await _change(user, command)
+            if outcome.event is None:
+                await self._send_frame(server_frames.unchanged(command.client_id, outcome.message))
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
             # This socket's own check first: a socket that keeps typing costs nothing more.
@@ -166,6 +176,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
             await self._send_frame(server_frames.pong())
+
 
     async def _send_frame(self, frame):
         await self.send(text_data=server_frames.encode(frame))
@@ -178,10 +189,28 @@ def _too_big(text_data, bytes_data):
     return len(text_data) * 4 > MAX_FRAME_BYTES and len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES
 
 
-def _after_parameter(scope):
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
+def _resume_parameters(scope):
+    """(after, since) from the handshake's query: at most one of them, each a stored id or seq."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    after, since = (_whole(query.get(name)) for name in ("after", "since"))
+    if after is not None and since is not None:
+        raise ValueError("both ?after= and ?since=")
+    return after, since
+
+
+def _whole(values):
     if not values:
         return None
     if not (values[-1].isascii() and values[-1].isdigit() and len(values[-1]) <= 19 and int(values[-1]) <= ID_MAX):
         raise ValueError(values[-1])
     return int(values[-1])
+
+
+def _change(user, command):
+    if isinstance(command, frames.Edit):
+        return editing.do_edit(user, command.id, command.message, command.rev, command.client_id)
+    if isinstance(command, frames.Delete):
+        return editing.do_delete(user, command.id, command.client_id)
+    if command.added:
+        return editing.do_react(user, command.id, command.emoji, command.client_id)
+    return editing.do_unreact(user, command.id, command.emoji, command.client_id)

@@ -1,11 +1,12 @@
-"""Posts that arrive while the database is busy with earlier ones are stored together: one
-transaction, one commit, one announcement for the lot. Ids stay consecutive and in commit order
-(the room's row lock), and each poster still gets its own answer. Under load this turns one commit
-per message into one commit per batch; alone, a post is stored at once. A post that cannot be stored
-(its author was deleted) fails alone: the batch is stored again without it.
+"""Changes that arrive while the database is busy with earlier ones are stored together: one
+transaction, one commit, one announcement for the lot. Posts, edits, deletes and reactions alike:
+ids and seqs stay consecutive and in commit order (the room's row lock), and each sender still gets
+its own answer. Under load this turns one commit per change into one commit per batch; alone, a
+change is stored at once. A change that is refused (chat/changes.py) or cannot be stored (its
+author was deleted) fails alone: the others are stored all the same.
 
-Storage only: store_messages returns what it stored. What is done with a batch (store it, then
-announce it: chat/posting.py's do_post_messages) is the caller's, handed to together()."""
+Storage only: store_changes returns what it stored. What is done with a batch (store it, then
+announce it: chat/room_changes.py's do_changes) is the caller's, handed to together()."""
 
 import asyncio
 import logging
@@ -13,9 +14,10 @@ import weakref
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from chat import hooks
-from chat.models import MAIN_ROOM, Message, Room
+from chat import changes, hooks, message_state
+from chat.models import MAIN_ROOM, Event, Message, Reaction, Room
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -26,9 +28,9 @@ _queues = weakref.WeakKeyDictionary()  # event loop -> {action: CommitQueue}
 
 
 async def together(action, post):
-    """Runs `action` (async, [post] -> [result or Refused] in the same order) on this post and the
-    others that arrive while an earlier batch is running; returns this post's result or raises its
-    Refused."""
+    """Runs `action` (async, [change] -> [result or Refused] in the same order) on this change and
+    the others that arrive while an earlier batch is running; returns this one's result or raises
+    its Refused."""
     queues = _queues.setdefault(asyncio.get_running_loop(), {})
     if action not in queues:
         queues[action] = CommitQueue(action)
@@ -75,49 +77,109 @@ def store_messages(posts):
     """[(user, body, client_id)] -> [(message, created) or Refused] in the same order. A client_id its
     author already used (before, or earlier in this batch) gives back that message, created=False.
     The post of an author deleted meanwhile is Refused; the others are stored all the same."""
-    refused = {}  # index in posts -> Refused
+    results = store_changes([changes.PostChange(user, body, client_id) for user, body, client_id in posts])
+    return [r if isinstance(r, Refused) else (r.message, r.created) for r in results]
+
+
+def store_changes(batch):
+    """[PostChange, EditChange, DeleteChange or ReactionChange] -> [Outcome or Refused] in the same
+    order, stored in one transaction with consecutive seqs in this order. Messages that an Outcome
+    names without an event (unchanged, a repeated post) come in their current state (reactions
+    read: chat/message_state.py)."""
+    refused = {}  # index in batch -> Refused
     while True:
         try:
-            return _store_in_one_transaction(posts, refused)
+            results = _store_in_one_transaction(batch, refused)
+            break
         except IntegrityError:
-            # All of it was rolled back. The one check a single post can fail here is its author's
+            # All of it was rolled back. The one check a single change can fail here is its user's
             # foreign key (an account deleted while its socket was open); anything else concerns the
-            # whole batch and fails it. One query finds those authors; the rest is stored again,
-            # with its ids handed out again, so they stay consecutive.
-            deleted = _deleted_authors(user for index, (user, _, _) in enumerate(posts) if index not in refused)
+            # whole batch and fails it. One query finds those users; the rest is stored again,
+            # with its ids and seqs handed out again, so they stay consecutive.
+            deleted = _deleted_authors(change.user for index, change in enumerate(batch) if index not in refused)
             if not deleted:
                 raise
-            for index, (user, _, client_id) in enumerate(posts):
-                if user.pk in deleted:
+            for index, change in enumerate(batch):
+                if change.user.pk in deleted:
                     refused[index] = Refused(
-                        "account_deleted", "Your account no longer exists; the message was not stored.", client_id
+                        "account_deleted", "Your account no longer exists; nothing was stored.", change.client_id
                     )
+    as_they_are = {r.message.id: r.message for r in results if not isinstance(r, Refused) and r.event is None}
+    message_state.load(list(as_they_are.values()))
+    return results
 
 
-def _store_in_one_transaction(posts, refused):
+def _store_in_one_transaction(batch, refused):
     with transaction.atomic():
-        # The row lock serialises writers: ids are handed out, and committed, in one order.
+        # The row lock serialises writers: ids and seqs are handed out, and committed, in one order.
         room, _ = Room.objects.select_for_update().get_or_create(name=MAIN_ROOM)
-        known = _already_stored(posts)
-        results, new = [], []
-        for index, (user, body, client_id) in enumerate(posts):
+        targets = _targets(batch)
+        stored = changes.Batch(room, targets, *_reactions(targets))
+        known = _already_stored(batch)
+        results = []
+        for index, change in enumerate(batch):
             if index in refused:
                 results.append(refused[index])
                 continue
-            if client_id is not None and (user.pk, client_id) in known:
-                results.append((known[(user.pk, client_id)], False))
+            if isinstance(change, changes.PostChange) and change.client_id is not None:
+                if (change.user.pk, change.client_id) in known:
+                    results.append(changes.Outcome(known[(change.user.pk, change.client_id)]))
+                    continue
+            try:
+                outcome = changes.APPLY[type(change)](stored, change)
+            except Refused as refusal:
+                results.append(refusal)
                 continue
-            room.last_message_id += 1
-            message = Message(id=room.last_message_id, author=user, body=body, client_id=client_id)
-            if client_id is not None:
-                known[(user.pk, client_id)] = message
-            new.append(message)
-            results.append((message, True))
-        if new:
-            Message.objects.bulk_create(new)
-            room.save(update_fields=["last_message_id"])
-            hooks.messages_storing.send(sender=Message, messages=new)  # other apps, in this transaction
+            if outcome.created and change.client_id is not None:
+                known[(change.user.pk, change.client_id)] = outcome.message
+            results.append(outcome)
+        _write(stored)
     return results
+
+
+def _write(stored):
+    for event in stored.events:
+        if event.message.deleted:
+            event.text = ""  # edited, then deleted, in this very batch
+        if event.kind == Event.CHAT and event.message.reply_to is not None and event.message.reply_to.deleted:
+            event.excerpt = ""
+    if stored.new_messages:
+        Message.objects.bulk_create(stored.new_messages)
+    if stored.versions:
+        type(stored.versions[0]).objects.bulk_create(stored.versions)
+    if stored.reactions_removed:
+        gone = Q()
+        for message_id, user_id, emoji in stored.reactions_removed:
+            gone |= Q(message_id=message_id, user_id=user_id, emoji=emoji)
+        Reaction.objects.filter(gone).delete()
+    if stored.reactions_added:
+        Reaction.objects.bulk_create(stored.reactions_added.values())
+    if stored.events:
+        Event.objects.bulk_create(stored.events)
+        stored.room.save(update_fields=["last_message_id", "last_seq"])
+    if stored.new_messages:
+        hooks.messages_storing.send(sender=Message, messages=stored.new_messages)  # other apps, in this transaction
+    if stored.events:
+        hooks.events_storing.send(sender=Event, events=stored.events)
+
+
+def _targets(batch):
+    ids = {message_id for change in batch for message_id in changes.named_ids(change)}
+    if not ids:
+        return {}
+    rows = Message.objects.select_related("author", "reply_to__author").filter(id__in=ids)
+    return {message.id: message for message in rows}
+
+
+def _reactions(targets):
+    """({message id: {emoji: [user id]}}, {(message id, emoji): rank}) of the named messages."""
+    found, ranks = {message_id: {} for message_id in targets}, {}
+    if targets:
+        rows = Reaction.objects.filter(message_id__in=targets).order_by("rank", "id")
+        for message_id, emoji, user_id, rank in rows.values_list("message_id", "emoji", "user_id", "rank"):
+            found[message_id].setdefault(emoji, []).append(user_id)
+            ranks[(message_id, emoji)] = rank
+    return found, ranks
 
 
 def _deleted_authors(users):
@@ -125,11 +187,12 @@ def _deleted_authors(users):
     return authors - set(get_user_model().objects.filter(pk__in=authors).values_list("pk", flat=True))
 
 
-def _already_stored(posts):
-    keys = {(user.pk, client_id) for user, _, client_id in posts if client_id is not None}
+def _already_stored(batch):
+    keys = {(change.user.pk, change.client_id) for change in batch
+            if isinstance(change, changes.PostChange) and change.client_id is not None}
     if not keys:
         return {}
-    candidates = Message.objects.select_related("author").filter(
+    candidates = Message.objects.select_related("author", "reply_to__author").filter(
         author_id__in={author for author, _ in keys}, client_id__in={client_id for _, client_id in keys}
     )
     return {(m.author_id, m.client_id): m for m in candidates if (m.author_id, m.client_id) in keys}

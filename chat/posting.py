@@ -1,14 +1,13 @@
-"""The one way a message comes to exist: check it, store it, then announce the stored message."""
+"""The one way a message comes to exist: check it, store it, then announce the stored message.
+What a message may be is checked here for edits too (chat/editing.py)."""
 
 import logging
 import math
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import group_commit, hooks, rate_limit, room_events, room_feed
+from chat import changes, group_commit, rate_limit, room_changes, room_feed
 from chat.blank_text import is_blank
-from chat.models import Message
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -56,26 +55,21 @@ async def check_rate(user, client_id):
         )
 
 
-async def do_post_message(user, body, client_id=None):
+async def do_post_message(user, body, client_id=None, reply_to=None):
     """Returns (message, created). A repeated client_id returns the stored original, announced once.
-    The message is announced before this returns (with the posts stored together with it)."""
+    The message is announced before this returns (with the changes stored together with it)."""
     check_message(user, body, client_id)
     await check_rate(user, client_id)
-    return await group_commit.together(do_post_messages, (user, body, client_id))
+    outcome = await group_commit.together(room_changes.do_changes, changes.PostChange(user, body, client_id, reply_to))
+    return outcome.message, outcome.created
 
 
 async def do_post_messages(posts):
     """Stores posts that arrived together in one transaction, then announces the new ones as one
     event: nothing is announced that is not stored. [(user, body, client_id)] -> [(message, created)
     or Refused], in the same order."""
-    results = await database_sync_to_async(group_commit.store_messages)(posts)
-    created = [result[0] for result in results if not isinstance(result, Refused) and result[1]]
-    if created:
-        await room_events.announce_messages(created)
-        for receiver, error in await hooks.messages_posted.asend_robust(sender=Message, messages=created):
-            if isinstance(error, Exception):
-                log.error("%r failed on posted messages", receiver, exc_info=error)
-    return results
+    results = await room_changes.do_changes([changes.PostChange(*post) for post in posts])
+    return [result if isinstance(result, Refused) else (result.message, result.created) for result in results]
 
 
 def store_message(user, body, client_id):

@@ -12,9 +12,10 @@ from chat.server_frames import encode
 log = logging.getLogger(__name__)
 
 
-async def announce_messages(messages):
-    """One event for a batch of stored messages, each encoded once, for every process."""
-    await _publish({"type": "room.messages", "messages": [[m.id, encode(server_frames.message(m))] for m in messages]})
+async def announce_events(events):
+    """One layer event for a batch of stored changes (chat/models.py Event rows, seq order), each
+    frame encoded once, for every process."""
+    await _publish({"type": "room.events", "events": [[e.seq, encode(server_frames.event(e))] for e in events]})
 
 
 async def announce_typing(username):
@@ -43,5 +44,5 @@ async def _publish(event):
     try:
         await get_channel_layer().group_send(room_feed.ROOM_GROUP, event)
     except Exception:
-        # Stored messages still reach other processes: their feeds poll the newest id.
+        # Stored changes still reach other processes: their feeds poll the newest seq.
         log.warning("could not publish %s to the channel layer", event["type"], exc_info=True)

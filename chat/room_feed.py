@@ -1,10 +1,11 @@
 """The room as one server process sees it: a single channel-layer subscription for all its sockets.
 
 Every server process joins the room group once. Each event crosses Redis once per process and is
-encoded once by its sender; the feed hands the same text to every local listener. Messages are
-passed on strictly in id order: an id that jumps ahead is a hole (a delivery lost by the layer, or
-another process's message still in flight), filled from the database before going on, and a poll of
-the room's newest id catches what no later message reveals. See docs/architecture.md.
+encoded once by its sender; the feed hands the same text to every local listener. Events (posts,
+edits, deletes, reactions) are passed on strictly in seq order: a seq that jumps ahead is a hole (a
+delivery lost by the layer, or another process's event still in flight), filled from the event log
+before going on, and a poll of the room's newest seq catches what no later event reveals. See
+docs/architecture.md.
 
 The feed subscribes, orders and fans out. What else lives as long as it serves is a companion, with
 the events it handles: presence (chat/room_presence.py), the sockets a revocation names
@@ -42,8 +43,8 @@ class Listener(Protocol):
     user_id: int
     session_hash: str | None
 
-    def deliver(self, text: str, message_id: int | None) -> None:
-        """Called for every frame, in order; message_id is None for live-only frames."""
+    def deliver(self, text: str, seq: int | None) -> None:
+        """Called for every frame, in order; seq is None for live-only frames."""
 
     def revoke(self) -> None:
         """The socket's session ended: close it (4001)."""
@@ -79,7 +80,7 @@ class RoomFeed:
         self.id = uuid.uuid4().hex
         self.layer = get_channel_layer()
         self.listeners = set()
-        self.last_id = 0
+        self.last_seq = 0
         self.redis = None  # this process's Redis client while the feed serves, for its companions
         self.presence = room_presence.RoomPresence(self)
         self.ping = layer_probe.FeedPing(self)
@@ -92,13 +93,13 @@ class RoomFeed:
 
     # --- listeners ------------------------------------------------------------------------------
     async def attach(self, listener: Listener):
-        """Returns the id after which this listener will be handed every message, in order."""
+        """Returns the seq after which this listener will be handed every event, in order."""
         async with self._lifecycle:
             if not self._tasks:
                 await self._start()
             self.listeners.add(listener)
         self.presence.count(listener.username, +1)
-        return self.last_id
+        return self.last_seq
 
     async def detach(self, listener: Listener):
         if listener not in self.listeners:
@@ -110,7 +111,7 @@ class RoomFeed:
                 await self._stop()
 
     def fan_out(self, text):
-        """A live-only frame (no id) to every listener."""
+        """A live-only frame (no seq) to every listener."""
         for listener in self.listeners:
             listener.deliver(text, None)
 
@@ -121,9 +122,9 @@ class RoomFeed:
     # --- events -----------------------------------------------------------------------------------
     async def handle(self, event):
         kind = event["type"]
-        if kind == "room.messages":
-            for message_id, text in event["messages"]:
-                await self._on_message(message_id, text)
+        if kind == "room.events":
+            for seq, text in event["events"]:
+                await self._on_event(seq, text)
         elif kind == "room.typing":
             for listener in self.listeners:
                 if listener.username != event["user"]:
@@ -132,29 +133,29 @@ class RoomFeed:
             await self._events[kind](event)
 
     async def catch_up(self):
-        newest = await database_sync_to_async(history.newest_id)()
-        if newest > self.last_id:
+        newest = await database_sync_to_async(history.newest_seq)()
+        if newest > self.last_seq:
             async with self._order:
                 await self._fill_to(newest + 1)
 
-    async def _on_message(self, message_id, text):
+    async def _on_event(self, seq, text):
         async with self._order:
-            if message_id <= self.last_id:
+            if seq <= self.last_seq:
                 return  # already passed on (a fill, the local shortcut, or a duplicate)
-            if message_id > self.last_id + 1:
-                await self._fill_to(message_id)
-            self._dispatch(message_id, text)
+            if seq > self.last_seq + 1:
+                await self._fill_to(seq)
+            self._dispatch(seq, text)
 
-    async def _fill_to(self, before_id):
-        # Commit order is id order, so every id below one we have seen is committed (or deleted).
-        for message in await database_sync_to_async(history.between)(self.last_id, before_id):
-            self._dispatch(message.id, server_frames.encode(server_frames.message(message)))
-        self.last_id = max(self.last_id, before_id - 1)
+    async def _fill_to(self, before_seq):
+        # Commit order is seq order, so every seq below one we have seen is committed.
+        for event in await database_sync_to_async(history.events_between)(self.last_seq, before_seq):
+            self._dispatch(event.seq, server_frames.encode(server_frames.event(event)))
+        self.last_seq = max(self.last_seq, before_seq - 1)
 
-    def _dispatch(self, message_id, text):
-        self.last_id = message_id
+    def _dispatch(self, seq, text):
+        self.last_seq = seq
         for listener in self.listeners:
-            listener.deliver(text, message_id)
+            listener.deliver(text, seq)
 
     # --- subscription -----------------------------------------------------------------------------
     async def _start(self):
@@ -169,12 +170,12 @@ class RoomFeed:
             await self._close_redis()
             raise
         self.channel = await self.layer.new_channel("room-feed")
-        # Subscribe first, then read the newest id: nothing falls between the two.
+        # Subscribe first, then read the newest seq: nothing falls between the two.
         try:
             await self.layer.group_add(ROOM_GROUP, self.channel)
         except Exception:
             log.warning("channel layer unavailable; the room feed will retry", exc_info=True)
-        self.last_id = await database_sync_to_async(history.newest_id)()
+        self.last_seq = await database_sync_to_async(history.newest_seq)()
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._receive()), loop.create_task(self._maintain())]
 
@@ -224,7 +225,7 @@ class RoomFeed:
             try:
                 await self.handle(event)
             except Exception:
-                # A failed fill leaves last_id where it was; the next catch-up fills the hole.
+                # A failed fill leaves last_seq where it was; the next catch-up fills the hole.
                 log.exception("room feed could not handle %s", event.get("type"))
 
     async def _rejoin(self):

@@ -7,10 +7,10 @@ buffer is full) is finished by this socket's writer task, and from then on frame
 order, until the writer has sent them all; then deliver sends at once again. So a slow reader never
 holds up the others.
 
-Stored messages in the queue count toward the backlog: past it the socket is closed with 4002 and
-resumes with ?after=, never a silent hole. Live-only frames (typing, presence) do not count: they
-are dropped for a socket that is behind, and presence is sent again once it has caught up. Messages
-with an id already sent (the replay on connect) are skipped.
+Stored events in the queue count toward the backlog: past it the socket is closed with 4002 and
+resumes with ?since=, never a silent hole. Live-only frames (typing, presence) do not count: they
+are dropped for a socket that is behind, and presence is sent again once it has caught up. Events
+with a seq already sent (the replay on connect) are skipped.
 """
 
 import asyncio
@@ -22,18 +22,18 @@ from chat import server_frames
 
 log = logging.getLogger(__name__)
 
-CLOSE_FELL_BEHIND = 4002  # too many unsent messages: reconnect with ?after= at once
+CLOSE_FELL_BEHIND = 4002  # too many unsent events: reconnect with ?since= at once
 _GONE = "gone"  # closing_with once the client is gone: nothing more is sent, not even a close
 
 
 class SocketOutbox:
     def __init__(self, backlog):
         self.backlog = backlog  # CHAT_SEND_BACKLOG
-        self.queue = deque()  # (message_id or None, text)
-        self.messages = 0  # stored messages in the queue: only they count toward the backlog
+        self.queue = deque()  # (seq or None, text)
+        self.messages = 0  # stored events in the queue: only they count toward the backlog
         self.dropped = False  # live-only frames were dropped: send presence once caught up
         self.closing_with = None
-        self.last_id = 0  # the last message id sent (or replayed) to this socket
+        self.last_seq = 0  # the last seq sent (or replayed) to this socket
         self.direct = False  # nothing is waiting: deliver sends at once (only while serving)
         self.unfinished = None  # a send that could not finish at once: (coroutine, what it awaits)
         self.writer = None  # the task sending what waits, while there is something
@@ -56,29 +56,29 @@ class SocketOutbox:
         if self.writer is not None:
             self.writer.cancel()
 
-    def deliver(self, text, message_id):
+    def deliver(self, text, seq):
         if self.closing_with is not None:
             return
         if self.direct:
-            if message_id is not None:
-                if message_id <= self.last_id:
+            if seq is not None:
+                if seq <= self.last_seq:
                     return  # already replayed on connect
-                self.last_id = message_id
+                self.last_seq = seq
             self._send_now(text)
             return
-        if message_id is None:
+        if seq is None:
             if len(self.queue) >= self.backlog:
                 # Typing and presence are live only: dropped for a socket that is behind, never a
                 # reason to close it (presence is sent again once it has caught up).
                 self.dropped = True
                 return
         elif self.messages >= self.backlog:
-            # Never a silent hole: close, and the client resumes with ?after= its last id.
+            # Never a silent hole: close, and the client resumes with ?since= its last seq.
             self.close_soon(CLOSE_FELL_BEHIND)
             return
         else:
             self.messages += 1
-        self.queue.append((message_id, text))
+        self.queue.append((seq, text))
         self._wake()
 
     def close_soon(self, code):
@@ -126,12 +126,12 @@ class SocketOutbox:
                 await _finish(sending, awaiting)
             while self.closing_with is None and (self.queue or self.dropped):
                 if self.queue:
-                    message_id, text = self.queue.popleft()
-                    if message_id is not None:
+                    seq, text = self.queue.popleft()
+                    if seq is not None:
                         self.messages -= 1
-                        if message_id <= self.last_id:
+                        if seq <= self.last_seq:
                             continue  # already replayed on connect
-                        self.last_id = message_id
+                        self.last_seq = seq
                 else:
                     self.dropped = False
                     text = server_frames.encode(server_frames.presence(self._presence_now()))

@@ -6,4 +6,6 @@ app_name = "chat"
 urlpatterns = [
     path("", views.room, name="room"),
     path("api/messages/", views.messages, name="messages"),
+    path("api/messages/<int:message_id>/", views.message, name="message"),
+    path("api/events/", views.events, name="events"),
 ]

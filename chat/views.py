@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from chat import blank_text, history, layer_probe, room_feed, server_frames
-from chat.history_query import LIMIT_MAX, HistoryQuery
+from chat.history_query import ID_MAX, LIMIT_MAX, EventsQuery, HistoryQuery
 from chat.json_answer import JsonAnswer
 
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -32,8 +32,33 @@ def messages(request):
         parameter, detail = query.first_error()
         return JsonAnswer({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
     before, after, limit = (query.cleaned_data[name] for name in ("before", "after", "limit"))
-    page = history.after(after, limit) if after is not None else history.before(before, limit)
-    return JsonAnswer({"messages": [server_frames.message(m) for m in page.messages], "has_more": page.has_more})
+    with history.snapshot():  # last_seq is the event the page's state reflects
+        page = history.after(after, limit) if after is not None else history.before(before, limit)
+        last_seq = history.newest_seq()
+    messages = [server_frames.message(m) for m in page.messages]
+    return JsonAnswer({"messages": messages, "has_more": page.has_more, "last_seq": last_seq or None})
+
+
+@require_GET
+def message(request, message_id):
+    if not request.user.is_authenticated:
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    found = history.one(message_id) if message_id <= ID_MAX else None
+    if found is None:
+        return JsonAnswer({"error": "not_found", "detail": "There is no such message."}, status=404)
+    return JsonAnswer(server_frames.message_with_versions(*found))
+
+
+@require_GET
+def events(request):
+    if not request.user.is_authenticated:
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    query = EventsQuery(request.GET)
+    if not query.is_valid():
+        parameter, detail = query.first_error()
+        return JsonAnswer({"error": "invalid_parameter", "parameter": parameter, "detail": detail}, status=400)
+    rows, has_more = history.events_after(query.cleaned_data["since"], query.cleaned_data["limit"])
+    return JsonAnswer({"events": [server_frames.event(row) for row in rows], "has_more": has_more})
 
 
 async def healthz(request):

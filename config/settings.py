@@ -192,6 +192,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_page"
 CHAT_MAX_LENGTH = env.integer("CHAT_MAX_LENGTH", 2000)
 CHAT_RATE_LIMIT = env.rate("CHAT_RATE_LIMIT", "5/10")
 CHAT_REPLAY_LIMIT = env.integer("CHAT_REPLAY_LIMIT", 500)
+# Seconds after posting during which its author may edit or delete a message; 0: always. Staff
+# delete any message at any time.
+CHAT_EDIT_WINDOW = env.integer("CHAT_EDIT_WINDOW", 3600)
 # Messages a connection may have queued and unsent before it is closed to resume (see docs).
 CHAT_SEND_BACKLOG = env.integer("CHAT_SEND_BACKLOG", 1000)
 # Sockets one user may hold open at once, across every server process; 0 turns the cap off.

@@ -72,12 +72,14 @@ def answer_for(wire):
         return Pong()
     if isinstance(kind, str) and kind == "typing":
         return Silent()
-    if not (isinstance(kind, str) and kind == "chat"):
-        return Error("invalid_frame", None)
     client_id = frame.get("client_id")
-    if client_id is not None and not (
+    valid_client_id = client_id is None or (
         isinstance(client_id, str) and 1 <= len(client_id) <= CLIENT_ID_MAX and storable(client_id)
-    ):
+    )
+    if not (isinstance(kind, str) and kind == "chat"):
+        # Every frame may carry a client_id; the error about it carries it back when it is valid.
+        return Error("invalid_frame", client_id if valid_client_id else None)
+    if not valid_client_id:
         return Error("invalid_frame", None)
     message = frame.get("message")
     if not isinstance(message, str) or not storable(message):
@@ -97,9 +99,10 @@ def storable(text):
 class SenderModel:
     """One sender's view of the room: the echo its next post should get, or the stored original."""
 
-    def __init__(self, user, last_id=0, stored=None):
+    def __init__(self, user, last_id=0, stored=None, last_seq=None):
         self.user = user
         self.last_id = last_id
+        self.last_seq = last_id if last_seq is None else last_seq  # only posts: seq keeps pace with id
         self.stored = dict(stored or {})  # client_id -> the msg frame that answered it
         self.echoes = []  # every new msg, in id order
 
@@ -108,9 +111,10 @@ class SenderModel:
         if posted.client_id is not None and posted.client_id in self.stored:
             return self.stored[posted.client_id], False
         self.last_id += 1
+        self.last_seq += 1
         expected = {
             "type": "chat", "id": self.last_id, "user": self.user, "message": posted.message,
-            "ts": ANY_TIMESTAMP, "client_id": posted.client_id,
+            "ts": ANY_TIMESTAMP, "client_id": posted.client_id, **new_message_fields(self.last_seq),
         }
         if posted.client_id is not None:
             self.stored[posted.client_id] = expected
@@ -121,6 +125,12 @@ class SenderModel:
         self.echoes.append(echo)
         if echo["client_id"] is not None:
             self.stored[echo["client_id"]] = echo
+
+
+def new_message_fields(seq):
+    """What a `msg` just posted shows besides its text: the stream's fields, nothing changed yet."""
+    return {"seq": seq, "rev": 0, "edited_at": None, "deleted": False, "reactions": [], "reply_to": None,
+            "mentions": {"users": [], "here": False, "all": False}, "attachments": []}
 
 
 class _AnyTimestamp:

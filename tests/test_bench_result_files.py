@@ -5,8 +5,12 @@ import datetime
 import re
 import subprocess
 
+import pytest
+
 from bench import result_files
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack_independent
 
 
 def _head():

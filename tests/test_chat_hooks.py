@@ -71,3 +71,67 @@ async def test_after_commit_a_receiver_gets_each_new_message_once_and_its_error_
     with pytest.raises(Refused):
         await do_post_message(alice, " ", "c-2")  # refused before storing: no hook
     assert len(posted) == 1
+
+
+async def test_every_kind_of_change_is_sent_inside_its_transaction_and_after_its_announcement(make_user, receiver):
+    from chat import editing
+
+    storing, announced = [], []
+
+    def index(sender, events, **kwargs):
+        storing.append([(e.kind, e.message.body, connection.in_atomic_block) for e in events])
+
+    async def after(sender, events, **kwargs):
+        announced.append([(e.seq, e.kind) for e in events])
+
+    receiver(hooks.events_storing, index)
+    receiver(hooks.events_announced, after)
+    alice = await database_sync_to_async(make_user)("alice")
+    message, _ = await do_post_message(alice, "hello")
+    await editing.do_edit(alice, message.id, "hello again")
+    await editing.do_react(alice, message.id, "👍")
+    await editing.do_react(alice, message.id, "👍")  # unchanged: nothing stored, nothing sent
+    await editing.do_delete(alice, message.id)
+    assert storing == [[("chat", "hello", True)], [("edit", "hello again", True)], [("reaction", "hello again", True)],
+                       [("delete", "", True)]]  # a search index sees the text already gone
+    assert announced == [[(1, "chat")], [(2, "edit")], [(3, "reaction")], [(4, "delete")]]
+
+
+async def test_a_receiver_failing_inside_an_edits_transaction_leaves_the_message_as_it_was(make_user, receiver):
+    from chat import editing
+
+    def refuse(sender, events, **kwargs):
+        if events[0].kind == "edit":
+            raise RuntimeError("the index failed")
+
+    receiver(hooks.events_storing, refuse)
+    alice = await database_sync_to_async(make_user)("alice")
+    message, _ = await do_post_message(alice, "hello")
+    with pytest.raises(RuntimeError):
+        await editing.do_edit(alice, message.id, "changed")
+    stored = await database_sync_to_async(Message.objects.get)(id=message.id)
+    assert (stored.body, stored.rev) == ("hello", 0)
+
+
+async def test_another_app_contributes_a_field_to_every_msg_once_per_list(make_user, joined_socket, client):
+    calls = []
+
+    def mentions(messages):
+        calls.append(len(messages))
+        return {m.id: {"users": ["bob"], "here": False, "all": False} for m in messages if "@bob" in m.body}
+
+    hooks.contribute_message_field("mentions", mentions)
+    try:
+        alice = await database_sync_to_async(make_user)("alice")
+        async with joined_socket(alice) as sock:
+            await sock.post("hi @bob")
+            live = await sock.receive_until("chat")
+            await sock.post("hi nobody")
+            other = await sock.receive_until("chat")
+        assert live["mentions"]["users"] == ["bob"] and other["mentions"]["users"] == []
+        calls.clear()
+        await database_sync_to_async(client.force_login)(alice)
+        page = (await database_sync_to_async(client.get)("/api/messages/")).json()["messages"]
+        assert [m["mentions"]["users"] for m in page] == [["bob"], []] and calls == [2]
+    finally:
+        del hooks.message_fields["mentions"]

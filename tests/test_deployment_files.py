@@ -4,9 +4,12 @@ parse, and they name the same commands and settings as the Makefile and .env.exa
 import re
 import shlex
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack_independent
 
 READS = re.compile(r'env\.(?:text|flag|integer|words|rate)\("([A-Z_]+)"')
 

@@ -137,7 +137,8 @@ class FuzzedRoom:
         hello = sock.receive()
         # Nothing half-stored: the room's newest id is exactly the last echo's.
         assert hello == {
-            "type": "hello", "user": user.get_username(), "last_id": self.alice.last_id or None, "max_length": 2000
+            "type": "hello", "user": user.get_username(), "last_id": self.alice.last_id or None,
+            "last_seq": self.alice.last_seq or None, "max_length": 2000
         }
         return sock
 
@@ -145,9 +146,9 @@ class FuzzedRoom:
         self.alice_socket, self.bob_socket = self._join(self.alice_user), self._join(self.bob_user)
 
     def _model_from_database(self):
-        last_id = Room.objects.values_list("last_message_id", flat=True).first() or 0
+        last_id, last_seq = Room.objects.values_list("last_message_id", "last_seq").first() or (0, 0)
         mine = Message.objects.select_related("author").filter(author=self.alice_user, client_id__isnull=False)
-        model = SenderModel("alice", last_id, {m.client_id: server_frames.message(m) for m in mine})
+        model = SenderModel("alice", last_id, {m.client_id: server_frames.message(m) for m in mine}, last_seq)
         model.echoes = [server_frames.message(m) for m in Message.objects.select_related("author")]
         return model
 

@@ -15,7 +15,7 @@ from tests.live_sockets import LiveSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-IDLE_SECONDS = 22  # past redis-py 8's 5 s socket timeout against channels_redis' 5 s blocking read
+IDLE_SECONDS = 12  # twice past redis-py 8's 5 s socket timeout against channels_redis' 5 s blocking read
 
 
 async def connect(server, user, query=""):
@@ -44,6 +44,7 @@ async def test_two_people_talk_both_ways_through_a_real_server(make_user, start_
         assert (await next_of(a, "chat"))["message"] == "hi alice"
 
 
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the timeout it guards against is Redis' (the services pass)")
 async def test_an_idle_socket_stays_open_and_still_receives(make_user, start_server):
     server = start_server()
     alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]

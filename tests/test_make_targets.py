@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from tests.conftest import ROOT, database_url_for_servers
 from tests.throwaway_services import free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack_independent]
 
 INSTALLED = ["-o", ".venv/.installed-app", "-o", ".venv/.installed-test"]
 PRODUCTION = {"SECRET_KEY": "a-production-secret-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1"}

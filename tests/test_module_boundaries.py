@@ -3,9 +3,13 @@
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.stack_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = ROOT / "chat"
-SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong"}
+SERVER_FRAME_TYPES = {"chat", "error", "hello", "presence", "typing", "gap", "pong", "edit", "delete", "reaction", "unchanged"}
 
 
 def _tree(name):
@@ -46,8 +50,22 @@ def test_the_model_and_the_refusal_do_not_know_the_wire():
 
 
 def test_storage_does_not_announce():
-    imported = _imported_modules("group_commit.py")
-    assert not {"chat.room_events", "chat.room_feed"} & imported, imported
+    for name in ("group_commit.py", "changes.py"):
+        imported = _imported_modules(name)
+        assert not {"chat.room_events", "chat.room_feed"} & imported, (name, imported)
+
+
+def test_frames_are_built_from_what_was_read_and_never_read_the_database():
+    imported = _imported_modules("server_frames.py")
+    readers = {"chat.models", "chat.history", "chat.message_state", "django.db"}
+    assert not {module for module in imported if module in readers or module.startswith("django.db.")}, imported
+
+
+def test_every_change_is_announced_by_the_one_batch_action():
+    # Posts and the other changes go through room_changes.do_changes: store, then announce, then hooks.
+    for name in ("posting.py", "editing.py"):
+        imported = _imported_modules(name)
+        assert "chat.room_changes" in imported and "chat.room_events" not in imported, (name, imported)
 
 
 def test_the_consumer_translates_and_the_outbox_is_its_own():

@@ -47,9 +47,9 @@ class Listener:
     def __init__(self):
         self.received = []
 
-    def deliver(self, text, message_id):
-        if message_id is not None:
-            self.received.append(message_id)
+    def deliver(self, text, seq):
+        if seq is not None:
+            self.received.append(seq)
 
     def revoke(self):
         pass
@@ -66,7 +66,7 @@ async def test_a_message_that_overtakes_an_earlier_one_waits_for_it(make_user):
         # The layer hands over 2 before 1 (another process won the race to publish).
         layer = get_channel_layer()
         for message, _ in (second, first):
-            event = {"type": "room.messages", "messages": [[message.id, encode(message_frame(message))]]}
+            event = {"type": "room.events", "events": [[message.seq, encode(message_frame(message))]]}
             await layer.group_send(room_feed.ROOM_GROUP, event)
         await _until(lambda: len(listener.received) >= 2)
         await asyncio.sleep(0.2)

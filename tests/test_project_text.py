@@ -5,7 +5,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack_independent
 
 RESULTS = ROOT / "bench" / "results"
 RESULT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{7,}-[a-z0-9-]+\.(json|log)$")

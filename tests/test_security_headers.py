@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from tests.conftest import PASSWORD
 from tests.test_settings import PRODUCTION, manage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack_independent]
 
 ANONYMOUS_PAGES = ["/accounts/login/", "/accounts/signup/", "/admin/login/"]
 SIGNED_IN_PAGES = ["/", "/accounts/password/", "/admin/", "/admin/chat/message/", "/api/messages/", "/healthz"]

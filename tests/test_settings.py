@@ -5,7 +5,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack_independent
 
 PRODUCTION = {
     "DEBUG": "false",

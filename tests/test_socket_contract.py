@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_a_signed_in_user_is_greeted_with_hello_then_presence(make_user, joined_socket):
     alice = await _user(make_user, "alice")
     async with joined_socket(alice) as sock:
-        assert sock.hello == {"type": "hello", "user": "alice", "last_id": None, "max_length": 2000}
+        assert sock.hello == {"type": "hello", "user": "alice", "last_id": None, "last_seq": None, "max_length": 2000}
         assert await sock.receive() == {"type": "presence", "users": ["alice"]}
 
 

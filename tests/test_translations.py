@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.stack_independent
+
 LOCALE = ROOT / "locale"
 ENTRY = re.compile(r'^(#, fuzzy.*\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', re.M)
 

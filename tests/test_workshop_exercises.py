@@ -66,6 +66,7 @@ def guide_json_lines(language, number, index):
 KEYLESS_REFUSAL = "django.core.exceptions.ImproperlyConfigured: Set SECRET_KEY (or DEBUG=true for local development)."
 
 
+@pytest.mark.stack_independent
 def test_settings_exercise_debug_off_without_a_key_stops_while_migrating(tmp_path):
     for language in LANGUAGES:
         commands = [line for block in section_blocks(language, 1, "sh") for line in block.lines]
@@ -96,6 +97,7 @@ def run_handshakes(language, server, session_key):
     return re.findall(r"HTTP/1\.1 (\d{3}) ", output), output
 
 
+@pytest.mark.stack_independent  # the origin check refuses before the database or the layer is asked
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the exercise uses curl")
 def test_entrance_exercise_another_origin_is_refused_until_the_check_is_removed(make_user, start_server, tmp_path):
@@ -168,6 +170,7 @@ STOPS_AT_MIGRATE = {
 }
 
 
+@pytest.mark.stack_independent  # it names its own unreachable database
 def test_a_database_that_cannot_be_reached_stops_make_run_at_the_migration():
     for language in LANGUAGES:
         assert_the_guide_says(language, 9, STOPS_AT_MIGRATE[language])

@@ -34,6 +34,8 @@ from tests.workshop_guide import (
     pieces,
 )
 
+pytestmark = pytest.mark.stack_independent
+
 ROLE_WORDS = {"ja": ("役割", "必要性"), "en": ("Role", "Why it is needed")}
 EXERCISE_HEADINGS = {"ja": "### 演習", "en": "### Exercise"}
 SHORTEST_ANSWER = 15  # characters: a filled-in blank, not a placeholder

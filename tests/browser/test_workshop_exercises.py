@@ -31,6 +31,10 @@ from tests.workshop_guide import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = ["ja", "en"]
+# The guides show the same code in both languages (tests/test_workshop_guides.py), so an exercise whose
+# steps differ only in the page's words runs in one language, the two taking turns; the promises of
+# both guides are still checked.
+ONE_LANGUAGE_EACH = {"first steps": "en", "routing": "ja", "restart": "ja"}
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
 CREATE_AN_ACCOUNT = {"ja": "アカウントを作成", "en": "Create an account"}
 ONLINE_NOW = {"ja": "「オンライン」", "en": '"Online now"'}
@@ -79,10 +83,10 @@ def online(room):
 
 # --- 0. From a fresh clone to two browsers talking ----------------------------------------------------
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", [ONE_LANGUAGE_EACH["first steps"]])
 def test_first_steps_two_new_accounts_talk_see_each_other_online_and_typing(language, start_server, browser_session):
-    assert_the_guide_says(language, 0, CREATE_AN_ACCOUNT[language], "alice", "bob", "Shift+Enter",
-                          ONLINE_NOW[language])
+    for guide in LANGUAGES:
+        assert_the_guide_says(guide, 0, CREATE_AN_ACCOUNT[guide], "alice", "bob", "Shift+Enter", ONLINE_NOW[guide])
     server = start_server()
     alice = sign_up(browser_session, server, "alice", language)
     bob = sign_up(browser_session, server, "bob", language, phone=True)
@@ -100,11 +104,12 @@ def test_first_steps_two_new_accounts_talk_see_each_other_online_and_typing(lang
 
 # --- 3. WebSocket routing: change the route and watch the page fail to connect -------------------------
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", [ONE_LANGUAGE_EACH["routing"]])
 def test_routing_exercise_the_page_keeps_reconnecting_until_the_route_is_back(
     language, make_user, start_server, browser_session, tmp_path
 ):
-    assert_the_guide_says(language, 3, RECONNECTING[language], "No route found for path 'ws/chat/'", ROUTE_BACK[language])
+    for guide in LANGUAGES:
+        assert_the_guide_says(guide, 3, RECONNECTING[guide], "No route found for path 'ws/chat/'", ROUTE_BACK[guide])
     copy = participant_copy(tmp_path)
     (diff,) = section_blocks(language, 3, "diff")
     apply_diff(diff, copy)
@@ -148,7 +153,7 @@ def console_lines(language, number, server):
     return [on_guide_address(line, server) for line in block.lines if line.strip()]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)  # the lines typed differ: Japanese text in one
 def test_console_exercises_frames_by_hand_then_the_same_client_id_twice(
     language, make_user, start_server, browser_session
 ):
@@ -237,11 +242,12 @@ def test_channel_layer_exercise_two_servers_share_messages_only_by_the_database_
 
 # --- 7. Stop the server mid-conversation and watch the page come back with nothing lost ---------------
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", [ONE_LANGUAGE_EACH["restart"]])
 def test_restart_exercise_nothing_lost_nothing_doubled_markup_shown_as_text(
     language, make_user, start_server, browser_session
 ):
-    assert_the_guide_says(language, 7, RECONNECTING[language], WAITING[language], "`?after=`")
+    for guide in LANGUAGES:
+        assert_the_guide_says(guide, 7, RECONNECTING[guide], WAITING[guide], "`?after=`")
     markup = re.search(r"`(<b>[^`]*</b>)`", section_prose(language, 7)).group(1)
     redis = ThrowawayRedis(password="achosenpassword1")
     try:
