@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 CONNECT_CONCURRENCY = 50
 QUIET_SECONDS = 1.5  # the drain ends when no client received anything for this long...
 DRAIN_MAX_SECONDS = 20.0  # ...or after this long
+BURST_DRAIN_MAX_SECONDS = 120.0
 LATENCY_BUCKET_SECONDS = 0.0001
 CLOSE_WAIT_SECONDS = 2.0
 BURST_BUFFER_BYTES = 64 * 1024  # burst mode: a sender waits while this much is unsent
@@ -40,6 +41,13 @@ FINAL_CODES = {1000, 1008, 4001, 4400}
 # A chat frame of the app ({"type":"chat","id":N,...,"message":"s:q:t",...}), of the raw app or of
 # the naive consumer (json.dumps' default separators): the text's three numbers, and the id if any.
 CHAT = re.compile(rb'\{"type": ?"chat",(?:"id": ?(\d+),)?.*?"message": ?"(\d+):(\d+):(\d+)"', re.DOTALL)
+# The mixed scenario's other changes (docs/protocol.md, the stream of changes): every event carries the
+# room's seq right after its type; the sender's client_id ("RUN-SENDER-N") ends it.
+EVENT = re.compile(rb'\{"type":"(?:edit|delete|reaction)","seq":(\d+)')
+ANSWER = re.compile(rb'\{"type":"(?:error|unchanged)"')
+SEQ = re.compile(rb'"seq":(\d+)')
+CLIENT_ID = re.compile(rb'"client_id":"[^"]*-(\d+)-c\d+"')
+EMOJI = "👍😂🎉🙏🔥👀✅💯🚀😀😎🤔👏🙌💡⭐🍕🌈🐍🎈"  # 20: a message takes at most 20 distinct emoji
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
@@ -77,8 +85,16 @@ class Client:
         self.last_message_id = 0
         self.closed_code = None
         self.resumed = []  # close codes this client resumed after
-        self.sent = 0
+        self.sent = 0  # posts (a post's text carries its number)
         self.in_flight = 0  # window mode: sent, own echo not yet seen
+        # The mixed scenario: the room's seq as this client saw it, and the sender's own messages.
+        self.seq_first = self.seq_highest = None
+        self.seq_missing = set()
+        self.seq_distinct = self.seq_repeated = self.seq_late = 0
+        self.changes = {"react": 0, "edit": 0, "delete": 0}
+        self.refused = 0  # error or unchanged answers to this sender's frames
+        self.own_ids = []  # ids of this sender's messages, not deleted, oldest first
+        self.react_target, self.react_count = None, 0
 
 
 class Connection(asyncio.Protocol):
@@ -142,7 +158,11 @@ class Connection(asyncio.Protocol):
             start, pos = pos + head, end
             opcode = first & 0x0F
             if opcode == OP_TEXT and first == 0x81 and self.fragments is None:
-                self.text(CHAT.match(data, start, end))  # matched in place: no copy of the payload
+                found = CHAT.match(data, start, end)  # matched in place: no copy of the payload
+                if found is not None or not self.run_state.mixed:
+                    self.text(found)
+                else:
+                    self.change(data, start, end)
             elif opcode == OP_TEXT and first & 0x40 and first & 0x80 and self.fragments is None:
                 self.text(CHAT.match(self._inflated(data[start:end])))
             else:
@@ -178,9 +198,47 @@ class Connection(asyncio.Protocol):
             if message_id <= client.last_message_id:
                 client.out_of_order += 1
             client.last_message_id = message_id
+            if state.mixed:
+                self.note_seq(SEQ.search(found.string, found.end(), found.endpos))
+                if sender == client.sender_id:
+                    client.own_ids.append(message_id)
         if sender == client.sender_id and state.window:
             client.in_flight -= 1
             state.top_up(client)
+
+    def change(self, data, start, end):
+        """The mixed scenario: an edit, delete or reaction event, or an answer to this sender alone."""
+        client, state = self.client, self.run_state
+        event = EVENT.match(data, start, end)
+        if event is not None:
+            state.last_receive = time.time()
+            self.note_seq(event)
+        elif ANSWER.match(data, start, end) is not None:
+            client.refused += 1
+        else:
+            return
+        own = CLIENT_ID.search(data, start, end)
+        if own is not None and int(own[1]) == client.sender_id and state.window:
+            client.in_flight -= 1
+            state.top_up(client)
+
+    def note_seq(self, found):
+        if found is None:
+            return
+        client, seq = self.client, int(found[1])
+        if client.seq_highest is None:
+            client.seq_first = client.seq_highest = seq
+        elif seq > client.seq_highest:
+            if seq > client.seq_highest + 1:
+                client.seq_missing.update(range(client.seq_highest + 1, seq))
+            client.seq_highest = seq
+        elif seq in client.seq_missing:
+            client.seq_missing.discard(seq)
+            client.seq_late += 1
+        else:
+            client.seq_repeated += 1
+            return
+        client.seq_distinct += 1
 
     def _other_frame(self, first, opcode, payload):
         if opcode == OP_TEXT or (opcode == OP_CONTINUATION and self.fragments is not None):
@@ -260,6 +318,7 @@ class RunState:
         self.last_receive = 0.0
         self.stopping = False
         self.window = spec["mode"] == "window"
+        self.mixed = bool(spec.get("mixed"))  # 70% posts, 20% reactions, 10% edits and deletes
         self.deadline = None  # sending stops then (set at go)
         self.reconnecting = set()
 
@@ -283,11 +342,40 @@ class RunState:
             client.in_flight += 1
 
     def send(self, client):
+        if self.mixed and self._send_change(client):
+            return
         seq = client.sent + 1
         text = f"{client.sender_id}:{seq}:{time.time_ns() // 1000}"
         frame = json.dumps({"type": "chat", "message": text, "client_id": f"{self.spec['run']}-{client.sender_id}-{seq}"})
         client.connection.send_text(frame)
         client.sent = seq
+
+    def _send_change(self, client):
+        """The mixed scenario: of every ten frames, seven posts, two reactions, one edit or delete,
+        each on the sender's own messages and each a real change (a new emoji, a new text, a message
+        not yet deleted), so that every one is an event for every socket."""
+        ops = sum(client.changes.values())
+        turn = (client.sent + ops) % 10
+        if turn in (7, 8) and client.own_ids:
+            if client.react_target != client.own_ids[-1]:
+                client.react_target, client.react_count = client.own_ids[-1], 0
+            if client.react_count < len(EMOJI):
+                frame = {"type": "react", "id": client.react_target, "emoji": EMOJI[client.react_count]}
+                client.react_count += 1
+                return self._send_op(client, "react", frame)
+        if turn == 9 and len(client.own_ids) > 1:
+            if client.changes["edit"] <= client.changes["delete"]:
+                frame = {"type": "edit", "id": client.own_ids[-1], "message": f"edited {ops}"}
+                return self._send_op(client, "edit", frame)
+            frame = {"type": "delete", "id": client.own_ids.pop(0)}
+            return self._send_op(client, "delete", frame)
+        return False
+
+    def _send_op(self, client, kind, frame):
+        client.changes[kind] += 1
+        frame["client_id"] = f"{self.spec['run']}-{client.sender_id}-c{sum(client.changes.values())}"
+        client.connection.send_text(json.dumps(frame))
+        return True
 
     def connection_ended(self, connection):
         client = connection.client
@@ -362,7 +450,8 @@ async def _run(spec, results, ready, go):
     else:
         await asyncio.gather(*[_send_at_rate(c, state) for c in senders])
 
-    drain_until = max(time.time(), state.deadline) + DRAIN_MAX_SECONDS  # a process without senders gets here at once
+    # A process without senders gets here at once; a burst is all queued in the server when sent.
+    drain_until = max(time.time(), state.deadline) + (BURST_DRAIN_MAX_SECONDS if spec["mode"] == "burst" else DRAIN_MAX_SECONDS)
     while time.time() < drain_until and time.time() - max(state.last_receive, state.deadline) < QUIET_SECONDS:
         await asyncio.sleep(0.1)
     state.stopping = True
@@ -394,6 +483,11 @@ async def _run(spec, results, ready, go):
             "sending_started": sending_started,
             "last_receive": state.last_receive,
             "cpu_seconds": cpu_seconds,
+            # The mixed scenario: per client, the room seqs seen; per sender, the changes made.
+            "seqs": [{"first": c.seq_first, "highest": c.seq_highest, "distinct": c.seq_distinct,
+                      "missing": len(c.seq_missing), "repeated": c.seq_repeated, "late": c.seq_late} for c in clients],
+            "changes": {kind: sum(c.changes[kind] for c in senders) for kind in ("react", "edit", "delete")},
+            "refused": sum(c.refused for c in clients),
         }
     )
 
