@@ -31,7 +31,7 @@ from bench import result_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-DATABASE_NAME = "kc3chat_bench"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "kc3chat_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 GENERATOR_PROCESSES = int(os.environ.get("BENCH_GENERATORS", "2"))
 WS_IMPLEMENTATIONS = ["websockets", "websockets-sansio", "wsproto", "websockets-sansio/no-deflate"]
