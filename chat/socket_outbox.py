@@ -98,8 +98,10 @@ class SocketOutbox:
             awaiting = sending.send(None)
         except StopIteration:
             return
-        except Exception:
-            log.info("socket writer stopped: the client is gone", exc_info=True)
+        except Exception as error:
+            # The feed learns here that a client is gone (its own receive will say so too): expected,
+            # so one line, not a traceback.
+            log.info("socket send failed: the client is gone (%r)", error)
             self._gone()
             return
         self.unfinished = (sending, awaiting)
@@ -143,8 +145,8 @@ class SocketOutbox:
                 await close(self.closing_with)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.info("socket writer stopped: the client is gone", exc_info=True)
+        except Exception as error:
+            log.info("socket writer stopped: the client is gone (%r)", error)
             self._gone()
         finally:
             self.writer = None
