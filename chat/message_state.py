@@ -16,7 +16,8 @@ def load(messages, reactions=True):
         for message_id, emoji, name in rows.values_list("message_id", "emoji", "user__username"):
             lists[message_id].setdefault(emoji, []).append(name)
     for message in messages:
-        message.reaction_list = list(lists[message.id].items())
+        if reactions or not hasattr(message, "reaction_list"):  # never forget reactions read before
+            message.reaction_list = list(lists[message.id].items())
         message.contributed = {}
     for name, function in hooks.message_fields.items():
         values = function(messages) if messages else {}

@@ -4,14 +4,17 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from chat import blank_text, history, layer_probe, room_feed, server_frames
+from chat import blank_text, emoji_catalog, history, layer_probe, room_feed, server_frames
 from chat.history_query import ID_MAX, LIMIT_MAX, EventsQuery, HistoryQuery
 from chat.json_answer import JsonAnswer
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+EMOJI_KEPT_SECONDS = 24 * 60 * 60
 
 
 @login_required
@@ -19,8 +22,22 @@ def room(request):
     return render(
         request,
         "chat/room.html",
-        {"max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS},
+        {
+            "max_length": settings.CHAT_MAX_LENGTH, "page_limit": LIMIT_MAX, "blank_characters": blank_text.CHARACTER_CLASS,
+            # Only what the page offers: the server decides who may delete what.
+            "is_staff": request.user.is_staff,
+        },
     )
+
+
+@require_GET
+def emoji(request):
+    """The reaction picker's emoji and their names (chat/emoji_catalog.py)."""
+    if not request.user.is_authenticated:
+        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
+    answer = HttpResponse(emoji_catalog.catalog_json(), content_type="application/json")
+    patch_cache_control(answer, private=True, max_age=EMOJI_KEPT_SECONDS)  # the same until an upgrade
+    return answer
 
 
 @require_GET

@@ -141,3 +141,13 @@ def test_an_unknown_message_is_a_404_json(make_user, client):
     for path in ("/api/messages/12345/", "/api/messages/99999999999999999999/"):
         response = client.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+async def test_a_reaction_and_its_repeat_stored_together_answer_the_repeat_with_the_reaction_in_it(make_user):
+    import asyncio
+
+    alice, = await _users(make_user, "alice")
+    message, _ = await do_post_message(alice, "double click me")
+    first, second = await asyncio.gather(editing.do_react(alice, message.id, "👍"), editing.do_react(alice, message.id, "👍"))
+    assert first.event is not None and second.event is None
+    assert server_frames.message(second.message)["reactions"] == [{"emoji": "👍", "users": ["alice"]}]

@@ -6,7 +6,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+class AddIndexWhileServing(migrations.AddIndex):
+    """CREATE INDEX CONCURRENTLY on PostgreSQL, so posting goes on while chat_message is indexed
+    (docs/deployment.md); a plain index elsewhere (SQLite has no other kind)."""
+
+    atomic = False
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.add_index(model, self.index)
+
+
 class Migration(migrations.Migration):
+    # Not atomic: the index on chat_message is built concurrently, outside a transaction. Every
+    # other step is one of docs/deployment.md's safe kinds (new tables, nullable columns, db_default).
+    atomic = False
 
     dependencies = [
         ('chat', '0003_database_identity'),
@@ -83,7 +102,7 @@ class Migration(migrations.Migration):
             name='last_seq',
             field=models.BigIntegerField(db_default=0, default=0),
         ),
-        migrations.AddIndex(
+        AddIndexWhileServing(
             model_name='message',
             index=models.Index(condition=models.Q(('reply_to__isnull', False)), fields=['reply_to'], name='message_replies'),
         ),

@@ -59,3 +59,36 @@ class RoomPage:
 
     def failures_seen(self):
         return self.page.evaluate("window.failuresSeen")
+
+    # --- changing messages -------------------------------------------------------------------------
+
+    def menu_of(self, text):
+        """Opens the menu of the message with text by its ⋯ button; returns the menu."""
+        message = self.message_with(text)
+        message.hover()
+        message.locator(".message-menu-button").click()
+        menu = self.page.get_by_role("menu")
+        expect(menu).to_be_visible()
+        return menu
+
+    def choose(self, text, action):
+        """Opens the menu of the message with text and picks action (its label)."""
+        self.menu_of(text).get_by_role("menuitem", name=action, exact=True).click()
+
+    def reactions_of(self, text):
+        """{emoji: (count, pressed)} under the message with text."""
+        return self.message_with(text).locator(".reaction").evaluate_all(
+            "(buttons) => Object.fromEntries(buttons.map((b) => [b.dataset.emoji, "
+            "[Number(b.querySelector('.reaction-count').textContent), b.getAttribute('aria-pressed') === 'true']]))"
+        )
+
+    def state(self):
+        """What the page shows of every message: text (or the deleted note), edited, quote, reactions."""
+        return self.page.locator("#messages > .message").evaluate_all("""(items) => items.map((item) => ({
+            id: Number(item.dataset.id),
+            text: item.querySelector('.body').textContent,
+            deleted: item.classList.contains('deleted'),
+            edited: Boolean(item.querySelector('.edited')),
+            quote: item.querySelector('.reply-quote')?.textContent ?? null,
+            reactions: [...item.querySelectorAll('.reaction')].map((b) => [b.dataset.emoji, b.title]),
+        }))""")

@@ -95,7 +95,7 @@ def test_after_a_long_absence_the_page_fetches_what_the_replay_left_out(make_use
     alice = RoomPage(browser_session(server, make_user("alice")))
     alice.say("before")
     history_requests = []
-    alice.page.on("request", lambda request: "/api/messages/" in request.url and history_requests.append(request.url))
+    alice.page.on("request", lambda request: "/api/" in request.url and history_requests.append(request.url))
 
     def while_stopped():
         for n in range(1, 11):
@@ -104,7 +104,7 @@ def test_after_a_long_absence_the_page_fetches_what_the_replay_left_out(make_use
     server.restart(while_stopped=while_stopped)
     alice.is_connected()
     expect(alice.bodies).to_have_text(["before", *(f"missed {n}" for n in range(1, 11))])
-    # The 7 the replay left out came over HTTP, from the id the page had before the absence.
-    assert any("after=1&" in url for url in history_requests), history_requests
+    # The 7 the replay left out came over HTTP, from the change the page had applied before the absence.
+    assert any("/api/events/?since=1&" in url for url in history_requests), history_requests
     alice.say("after")
     expect(alice.bodies).to_have_text(["before", *(f"missed {n}" for n in range(1, 11)), "after"])

@@ -4,6 +4,8 @@ The screenshots go to docs/screenshots/ (the README shows one). The conversation
 are fixed, so the pictures only change when the page does.
 """
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Message
-from chat.posting import store_message
+from chat.editing import do_react
+from chat.posting import do_post_message, store_message
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.room_page import RoomPage
 
@@ -32,6 +35,9 @@ CONVERSATIONS = {
             (0, "10:12", "kenta", "お昼は近くのカレー屋さんでどうでしょう？🍛"),
             (0, "10:15", "yui", "賛成です！12時に1階ロビー集合で"),
         ],
+        # The last line answers the lunch question, which two people liked.
+        "reply_to": 6,
+        "reactions": [(6, "haruka", "👍"), (6, "yui", "👍"), (6, "haruka", "🍛")],
         "typing": "kenta",
     },
     "en": {
@@ -48,6 +54,8 @@ CONVERSATIONS = {
             (0, "10:12", "bob", "Lunch at the curry place around the corner? 🍛"),
             (0, "10:15", "carol", "Yes! Lobby at noon"),
         ],
+        "reply_to": 6,
+        "reactions": [(6, "alice", "👍"), (6, "carol", "👍"), (6, "alice", "🍛")],
         "typing": "bob",
     },
 }
@@ -60,9 +68,16 @@ def test_screenshots_of_the_room_in_every_size_scheme_and_language(language, mak
     conversation = CONVERSATIONS[language]
     zone = ZoneInfo(conversation["timezone"])
     people = {name: make_user(name) for name in conversation["people"]}
-    for day, clock, author, text in conversation["lines"]:
-        message, _ = store_message(people[author], text, None)
+    ids = []
+    for index, (day, clock, author, text) in enumerate(conversation["lines"]):
+        if index == len(conversation["lines"]) - 1:
+            message, _ = _elsewhere(do_post_message(people[author], text, reply_to=ids[conversation["reply_to"]]))
+        else:
+            message, _ = store_message(people[author], text, None)
         Message.objects.filter(id=message.id).update(created_at=_at(zone, day, clock))
+        ids.append(message.id)
+    for index, person, emoji in conversation["reactions"]:
+        _elsewhere(do_react(people[person], ids[index], emoji))
     server = start_server()
     me, typist, other = conversation["people"]
     open_as = {"locale": conversation["locale"], "timezone": conversation["timezone"], "now": _at(zone, 0, NOW)}
@@ -83,6 +98,8 @@ def test_screenshots_of_the_room_in_every_size_scheme_and_language(language, mak
         expect(page.locator(".day-separator")).to_have_count(2)
         expect(page.locator(".message.continued")).to_have_count(2)
         expect(page.locator(".message.mine")).to_have_count(3)
+        expect(page.locator(".reaction")).to_have_count(2)
+        expect(page.locator(".reply-quote")).to_have_count(1)
 
     typing_page.input.press_sequentially("…")
     for name, page in views.items():
@@ -111,3 +128,9 @@ def _at(zone, day, clock):
     hour, minute = map(int, clock.split(":"))
     year, month, date = TODAY
     return datetime(year, month, date + day, hour, minute, tzinfo=zone)
+
+
+def _elsewhere(coroutine):
+    """A domain call on a thread of its own (Playwright's loop holds this one)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

@@ -247,7 +247,7 @@ def test_restart_exercise_nothing_lost_nothing_doubled_markup_shown_as_text(
     language, make_user, start_server, browser_session
 ):
     for guide in LANGUAGES:
-        assert_the_guide_says(guide, 7, RECONNECTING[guide], WAITING[guide], "`?after=`")
+        assert_the_guide_says(guide, 7, RECONNECTING[guide], WAITING[guide], "`?since=`")
     markup = re.search(r"`(<b>[^`]*</b>)`", section_prose(language, 7)).group(1)
     redis = ThrowawayRedis(password="achosenpassword1")
     try:
@@ -271,7 +271,7 @@ def test_restart_exercise_nothing_lost_nothing_doubled_markup_shown_as_text(
         bob.shows("written while the server was down")
         expect(alice.bodies).to_have_text([*from_bob, "written while the server was down"])
         assert alice.page.locator("#messages .body b").count() == 0, "tags are shown as text"
-        assert any("?after=" in url for url in sockets), sockets
+        assert any("?since=" in url for url in sockets), sockets
     finally:
         redis.stop()
 

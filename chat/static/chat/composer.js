@@ -1,7 +1,7 @@
 // The message box: Enter sends, Shift+Enter adds a line, Enter that confirms an IME conversion never
 // sends. Blank text (only characters that show nothing, as the server defines them) is not sent and
 // the Send button says so; text over the limit is kept and flagged, never cut. What is written is
-// kept as a draft until it is sent.
+// kept as a draft until it is sent. Up in an empty box edits one's last message; Esc drops a reply.
 
 const TYPING_NOTICE_EVERY_MS = 2000; // the server passes on at most one per 2 s anyway
 const COUNTER_SHOWN_FROM = 0.9; // show "N characters left" past this share of the limit
@@ -9,14 +9,15 @@ const MAX_ROWS = 8; // the box grows with its text up to this many lines, then s
 
 export class Composer {
   // blankCharacters: the server's class of characters that show nothing (chat/blank_text.py);
-  // draft: load() and save(text); onSend(text); onTyping().
-  constructor(form, { maxLength, blankCharacters, draft, texts, onSend, onTyping }) {
+  // draft: load() and save(text); onSend(text); onTyping(); onEditLast() and onEscape() -> true when
+  // they did something (the key is then theirs).
+  constructor(form, { maxLength, blankCharacters, draft, texts, onSend, onTyping, onEditLast, onEscape }) {
     this.form = form;
     this.input = form.querySelector("textarea");
     this.button = form.querySelector("button[type=submit]");
     this.counter = form.querySelector(".composer-counter");
     this.blank = new RegExp(`^[${blankCharacters}]*$`, "u");
-    Object.assign(this, { maxLength, draft, texts, onSend, onTyping });
+    Object.assign(this, { maxLength, draft, texts, onSend, onTyping, onEditLast, onEscape });
     this.lastTypingNotice = 0;
 
     this.input.addEventListener("keydown", (event) => this.keydown(event));
@@ -39,6 +40,9 @@ export class Composer {
   }
 
   keydown(event) {
+    const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+    if (event.key === "ArrowUp" && plain && this.input.value === "" && this.onEditLast?.()) event.preventDefault();
+    if (event.key === "Escape" && this.onEscape?.()) event.preventDefault();
     if (event.key !== "Enter" || event.shiftKey || event.altKey) return;
     // Japanese (and other) input methods confirm a conversion with Enter: that Enter is theirs.
     if (event.isComposing || event.keyCode === 229) return;
@@ -78,6 +82,10 @@ export class Composer {
   takeBack(text) {
     const current = this.input.value;
     this.setText(this.isBlank(current) ? text : `${current}\n${text}`);
+    this.input.focus();
+  }
+
+  focus() {
     this.input.focus();
   }
 

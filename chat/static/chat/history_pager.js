@@ -1,5 +1,6 @@
 // History over HTTP: the newest page on open, older pages when the reader scrolls to the top, and the
-// hole a `gap` frame announces after a long disconnection.
+// hole a `gap` frame announces after a long disconnection, and as far back as a reply's original.
+// Every page is the messages as they are now (current: true), edits, deletes and reactions included.
 
 const NEWEST_PAGE_SIZE = 50;
 const OLDER_PAGE_SIZE = 50;
@@ -21,12 +22,14 @@ export class HistoryPager {
     this.hasOlder = true;
     this.loadingOlder = false;
     this.gapFrom = null; // while a gap is being filled, the socket must resume from here
+    this.lastSeq = undefined; // the newest page's last_seq: the event its state reflects (undefined: not told)
     follower.timeline.addEventListener("scroll", () => this.loadOlderIfNearTop().catch(onError), { passive: true });
   }
 
   async loadNewest() {
     const page = await this.fetchPage({ limit: NEWEST_PAGE_SIZE });
-    page.messages.forEach((msg) => this.list.add(msg));
+    page.messages.forEach((msg) => this.list.add(msg, { current: true }));
+    this.lastSeq = page.last_seq;
     this.loaded = true;
     this.setOlder(page.has_more);
     this.follower.toEnd();
@@ -40,7 +43,7 @@ export class HistoryPager {
     try {
       const before = this.list.oldestId;
       const page = await this.fetchPage(before ? { before, limit: OLDER_PAGE_SIZE } : { limit: OLDER_PAGE_SIZE });
-      this.follower.keepingViewWhile(() => page.messages.forEach((msg) => this.list.add(msg)));
+      this.follower.keepingViewWhile(() => page.messages.forEach((msg) => this.list.add(msg, { current: true })));
       this.setOlder(page.has_more);
     } catch (error) {
       if (error instanceof SessionEnded) throw error;
@@ -59,11 +62,21 @@ export class HistoryPager {
     while (cursor < first - 1) {
       const page = await this.fetchPage({ after: cursor, limit: this.gapPageSize });
       const missing = page.messages.filter((msg) => msg.id < first);
-      this.follower.keepingViewWhile(() => missing.forEach((msg) => this.list.add(msg)));
+      this.follower.keepingViewWhile(() => missing.forEach((msg) => this.list.add(msg, { current: true })));
       if (!page.messages.length || !page.has_more) break;
       cursor = page.messages[page.messages.length - 1].id;
     }
     this.gapFrom = null;
+  }
+
+  // Pages back until message id is shown (a reply's original), or to the beginning of the room.
+  async loadBackTo(id) {
+    while (!this.list.has(id) && this.hasOlder && this.list.oldestId !== null && this.list.oldestId > id) {
+      const page = await this.fetchPage({ before: this.list.oldestId, limit: this.gapPageSize });
+      this.follower.keepingViewWhile(() => page.messages.forEach((msg) => this.list.add(msg, { current: true })));
+      this.setOlder(page.has_more);
+      if (!page.messages.length) break;
+    }
   }
 
   // Where a (re)connecting socket resumes: the newest id shown, unless a hole is still being filled.
@@ -72,13 +85,18 @@ export class HistoryPager {
     return this.gapFrom ?? this.list.newestId ?? 0;
   }
 
-  async fetchPage(query) {
-    const response = await fetch(`${this.url}?${new URLSearchParams(query)}`, {
+  fetchPage(query) {
+    return this.fetchJson(this.url, query);
+  }
+
+  // Any of the room's JSON over HTTP (history, events), signed out told apart from other failures.
+  async fetchJson(url, query) {
+    const response = await fetch(`${url}?${new URLSearchParams(query)}`, {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
     if (response.status === 401 || response.status === 403) throw new SessionEnded();
-    if (!response.ok) throw new Error(`history answered ${response.status}`);
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     return response.json();
   }
 

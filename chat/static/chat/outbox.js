@@ -27,8 +27,9 @@ export class Outbox {
     for (const saved of this.load()) this.show({ ...saved, state: saved.state === "failed" ? "failed" : "queued" });
   }
 
-  write(text) {
-    this.show({ clientId: newClientId(), text, state: this.waitingState(), reason: null });
+  // replyTo: the id of the message this one answers, or null.
+  write(text, replyTo = null) {
+    this.show({ clientId: newClientId(), text, replyTo, state: this.waitingState(), reason: null });
     this.save();
     this.sendNext();
   }
@@ -61,7 +62,10 @@ export class Outbox {
   sendNext() {
     if (!this.connected || this.onTheWire || this.holdTimer) return;
     const next = [...this.entries.values()].find((entry) => entry.state !== "failed");
-    if (next && this.send({ type: "chat", message: next.text, client_id: next.clientId })) this.onTheWire = next;
+    if (!next) return;
+    const frame = { type: "chat", message: next.text, client_id: next.clientId };
+    if (next.replyTo) frame.reply_to = next.replyTo;
+    if (this.send(frame)) this.onTheWire = next;
   }
 
   // The echo of our message: it is stored, the message list shows it now.
@@ -167,7 +171,7 @@ export class Outbox {
   }
 
   save() {
-    const kept = [...this.entries.values()].map(({ clientId, text, state, reason, code }) => ({ clientId, text, state, reason, code }));
+    const kept = [...this.entries.values()].map(({ clientId, text, replyTo, state, reason, code }) => ({ clientId, text, replyTo, state, reason, code }));
     try {
       if (kept.length) localStorage.setItem(this.storageKey, JSON.stringify(kept));
       else localStorage.removeItem(this.storageKey);

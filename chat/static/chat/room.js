@@ -1,7 +1,9 @@
 // The room page: wires the parts together. Each part (one file each) does one job:
-//   room_socket       the WebSocket: resume with ?after=, backoff, close codes
-//   history_pager     history over HTTP: newest page, older pages, gaps
-//   message_list      confirmed messages in id order, once each, with days and grouping
+//   room_socket       the WebSocket: resume with ?since= (or ?after=), backoff, close codes
+//   room_stream       the room's changes in seq order, each once; holes filled from /api/events/
+//   history_pager     history over HTTP: newest page, older pages, gaps, back to a reply's original
+//   message_list      confirmed messages in id order, once each, with days and grouping, and their changes
+//   message_actions, message_controls  editing, deleting, reacting and replying (menu, picker, dialogs)
 //   outbox            what the user wrote until the server acknowledges it
 //   outbox_grouping   unsent messages join their author's run, as sent ones do
 //   composer, draft   the message box, and what is being written kept across reloads and sign-ins
@@ -14,11 +16,15 @@ import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./connection_status.js";
 import { Draft } from "./draft.js";
 import { HistoryPager, SessionEnded } from "./history_pager.js";
+import { MessageActions } from "./message_actions.js";
+import { MessageControls } from "./message_controls.js";
 import { MessageList } from "./message_list.js";
 import { Outbox } from "./outbox.js";
 import { OutboxGrouping } from "./outbox_grouping.js";
 import { PresenceList } from "./presence.js";
+import { ReplyBar } from "./reply_quote.js";
 import { RoomSocket } from "./room_socket.js";
+import { RoomStream } from "./room_stream.js";
 import { ScrollFollower } from "./scroll_follow.js";
 import { Texts } from "./texts.js";
 import { TypingIndicator } from "./typing_indicator.js";
@@ -48,16 +54,20 @@ const typing = new TypingIndicator(byId("typing"), texts);
 const unread = new UnreadTitle();
 const announcer = byId("announcer");
 
+const stream = new RoomStream({ apply: applyChange, fetchEvents: (query) => pager.fetchJson(config.eventsUrl, query), onError: failedToLoad });
 const socket = new RoomSocket({
   path: config.socketPath,
-  resumeFrom: () => pager.resumeFrom(),
+  resumeFrom,
   onFrame: receive,
   onState: (state, retryAt, reason) => {
     status.show(state, retryAt, reason);
     presence.setStale(state !== "connected");
   },
   onSessionEnded: goToLogin,
-  onClosed: () => outbox.connectionLost(),
+  onClosed: () => {
+    outbox.connectionLost();
+    actions.connectionLost();
+  },
   checkSession: () => pager.fetchPage({ limit: 1 }).catch((error) => {
     if (error instanceof SessionEnded) throw error; // any other failure: the server is just away
   }),
@@ -72,10 +82,23 @@ const composer = new Composer(byId("composer"), {
   draft: new Draft(me),
   texts,
   onSend: (text) => {
-    outbox.write(text);
+    outbox.write(text, replyBar.replyingTo);
+    replyBar.cancel();
     follower.toEnd();
   },
   onTyping: () => socket.send({ type: "typing" }),
+  onEditLast: () => controls.editLast(),
+  onEscape: () => replyBar.cancel(),
+});
+const replyBar = new ReplyBar(byId("reply-bar"), { texts, onChange: () => composer.focus() });
+const actions = new MessageActions({ send: (frame) => socket.send(frame) });
+const controls = new MessageControls({
+  list, pager, actions, replyBar, composer, texts, clock, me, isStaff: config.staff === "true",
+  urls: { emoji: config.emojiUrl, messages: config.messagesUrl },
+  elements: {
+    messages: byId("messages"), menu: byId("message-menu"), picker: byId("emoji-picker"), reactionPeople: byId("reaction-people"),
+    deleteDialog: byId("delete-dialog"), historyDialog: byId("history-dialog"), notice: byId("action-notice"),
+  },
 });
 // Before the outbox, which shows what a reload left unsent as it starts.
 new OutboxGrouping(byId("outbox"), list, me);
@@ -87,14 +110,24 @@ function receive(frame) {
   switch (frame.type) {
     case "hello":
       composer.setMaxLength(frame.max_length);
+      if (!stream.numbered) stream.reached(frame.last_seq); // resumed by id (or not at all): numbered from here
       if (!pager.loaded) loadHistory(); // the first load failed: try again now the server answers
       outbox.flush();
       break;
     case "chat":
-      showNew(frame);
+    case "edit":
+    case "delete":
+    case "reaction":
+      if (frame.type !== "chat") actions.answered(frame);
+      stream.receive(frame);
+      break;
+    case "unchanged":
+      actions.answered(frame);
+      if (list.has(frame.msg.id)) list.add(frame.msg, { current: true }); // what it is now, if shown
       break;
     case "gap":
-      pager.fillGap(frame.after, frame.first).catch(failedToLoad);
+      if ("since" in frame) stream.gap(frame.first);
+      else pager.fillGap(frame.after, frame.first).catch(failedToLoad);
       break;
     case "presence":
       presence.show(frame.users);
@@ -103,9 +136,23 @@ function receive(frame) {
       if (frame.user !== me) typing.someoneTyping(frame.user);
       break;
     case "error":
+      if (actions.refused(frame)) break;
       if (!frame.client_id || !outbox.refuse(frame.client_id, frame.code, frame.retry_after)) console.warn("refused:", frame);
       break;
   }
+}
+
+// Where the socket resumes: after the last change applied, or (a server that numbers none) the last id.
+function resumeFrom() {
+  if (pager.loaded && stream.numbered) return { since: stream.lastSeq };
+  const after = pager.resumeFrom();
+  return after === null ? null : { after };
+}
+
+// One change of the room, in seq order (room_stream.js).
+function applyChange(event) {
+  if (event.type === "chat") showNew(event);
+  else if (list.apply(event)) controls.changed(event.id);
 }
 
 function showNew(msg) {
@@ -114,7 +161,7 @@ function showNew(msg) {
   typing.stopped(msg.user);
   let added = false;
   follower.addingNew(() => ((added = list.add(msg)) ? 1 : 0), { mine });
-  if (added && !mine) {
+  if (added && !mine && !msg.deleted) {
     unread.messageArrived();
     announcer.textContent = texts.get("announce", { name: msg.user, message: msg.message });
   }
@@ -132,6 +179,7 @@ function failedToLoad(error) {
 async function loadHistory() {
   try {
     await pager.loadNewest();
+    stream.reached(pager.lastSeq);
   } catch (error) {
     failedToLoad(error);
   }

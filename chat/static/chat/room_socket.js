@@ -1,4 +1,5 @@
-// The WebSocket to the room: connects, resumes with ?after= the last id shown, reconnects with
+// The WebSocket to the room: connects, resumes with ?since= the last change applied (?after= the last
+// id shown, where the server numbers no changes), reconnects with
 // exponential backoff and jitter, and notices a dead connection by pinging.
 
 const RETRY_FIRST_MS = 500;
@@ -8,11 +9,11 @@ const PONG_WITHIN_MS = 10000; // ...and given up as dead when nothing comes back
 
 // Close codes from the server (PROTOCOL.md, chat/consumers.py).
 const SESSION_ENDED = 4001; // signed out elsewhere: go to the login page
-const FELL_BEHIND = 4002; // the server dropped us to catch up: reconnect at once with ?after=
+const FELL_BEHIND = 4002; // the server dropped us to catch up: reconnect at once, resuming
 const TOO_MANY_SOCKETS = 4429; // this account has its most windows open: say so, and wait the longest
 
 export class RoomSocket {
-  // resumeFrom() -> id or null; onFrame(frame);
+  // resumeFrom() -> {since: seq} or {after: id}, or null for a first connection; onFrame(frame);
   // onState("connecting"|"connected"|"reconnecting"|"offline", retryAt, reason): retryAt is when the next
   // attempt starts (a Date.now() value) while waiting for it; reason is "too_many" when the server refused
   // this page because the account has too many connections open, else null;
@@ -47,9 +48,9 @@ export class RoomSocket {
 
   connect() {
     clearTimeout(this.retryTimer);
-    const after = this.resumeFrom();
+    const resume = this.resumeFrom();
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = after === null ? "" : `?after=${after}`;
+    const query = resume === null ? "" : `?${new URLSearchParams(resume)}`;
     const socket = new WebSocket(`${scheme}://${location.host}${this.path}${query}`);
     this.socket = socket;
     this.greeted = false;
