@@ -31,7 +31,7 @@ from bench import result_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-DATABASE_NAME = "kc3chat_bench"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "kc3chat_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 GENERATOR_PROCESSES = int(os.environ.get("BENCH_GENERATORS", "2"))
 WS_IMPLEMENTATIONS = ["websockets", "websockets-sansio", "wsproto", "websockets-sansio/no-deflate"]
@@ -164,6 +164,13 @@ class Server:
                 pass
         return total
 
+    def thread_cpu_seconds(self):
+        """{thread id: CPU seconds} of the server process (the event loop's thread is the busiest)."""
+        try:
+            return {t.id: t.user_time + t.system_time for t in self.ps.threads()}
+        except psutil.Error:
+            return {}
+
     def rss(self):
         total = 0
         for p in self.processes():
@@ -211,7 +218,7 @@ def machine_busy_seconds():
 
 
 # --- one measured run ------------------------------------------------------------------------------
-def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window=8, rate=1.0,
+def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window=8, rate=1.0, messages=0, mixed=False,
             servers=1, layer="core", profile=None, resume=False, series_every=None, on_sample=None, extra_env=None):
     from bench import loadgen
 
@@ -235,7 +242,7 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
             "cookies": [cookies[i] for i in mine],
             "origin": origin,
             "sender_ids": {local: i for local, i in enumerate(mine) if i in sender_indices},
-            "mode": mode, "window": window, "rate": rate, "duration": duration,
+            "mode": mode, "window": window, "rate": rate, "duration": duration, "messages": messages, "mixed": mixed,
             "run": prefix,  # client_ids must not repeat a stored one (the app would answer the original)
             "resume": resume,
         }
@@ -251,14 +258,17 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
     profiler = None
     if profile:
         profiler = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-o", profile, "-f", "raw", "--nonblocking",
-                                     "-d", str(int(duration)), "-p", str(running[0].process.pid)],
+                                     "-d", str(int(duration) if mode != "burst" else 15), "-p", str(running[0].process.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu_before = sum(s.cpu_seconds() for s in running)
+    threads_before = running[0].thread_cpu_seconds()
     busy_before = machine_busy_seconds()
     window_started = time.monotonic()
     go.set()
     parts = [results.get(timeout=duration + 600) for _ in workers]
     cpu_after = sum(s.cpu_seconds() for s in running)
+    threads = running[0].thread_cpu_seconds()
+    busiest_threads = sorted((round(t - threads_before.get(i, 0.0), 2) for i, t in threads.items()), reverse=True)[:4]
     busy = machine_busy_seconds() - busy_before
     window = time.monotonic() - window_started
     monitor.running = False
@@ -271,7 +281,15 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
         server.stop()
     row = summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss,
                     monitor.peak_rss, cpu_after - cpu_before, busy, window)
+    if mixed:
+        # Every event (post, reaction, edit, delete) reaches every client: CPU per such delivery.
+        row["changes"] = changes_seen(parts)
+        event_deliveries = row["changes"]["events"] * clients
+        row["changes"]["server_cpu_us_per_event_delivery"] = (
+            round(1e6 * (cpu_after - cpu_before) / event_deliveries, 2) if event_deliveries else None)
     row["server_logs"] = [log_problems(server) for server in running]
+    # CPU seconds of the first server's busiest threads: the event loop, then the database thread.
+    row["server_thread_cpu_seconds"] = busiest_threads
     if series_every:
         row["rss_series"] = monitor.series
     return row
@@ -317,6 +335,20 @@ def losses(parts):
     return lost, unacked
 
 
+def changes_seen(parts):
+    """The mixed scenario: the room's seqs are consecutive, so every client should have seen each seq
+    from the first to the last of the run once; what it did not see is lost."""
+    seen = [x for p in parts for x in p["seqs"]]
+    firsts = [x["first"] for x in seen if x["first"] is not None]
+    made = {kind: sum(p["changes"][kind] for p in parts) for kind in ("react", "edit", "delete")}
+    if not firsts:
+        return {"made": made, "events": 0, "lost": None}
+    first, last = min(firsts), max(x["highest"] for x in seen if x["highest"] is not None)
+    return {"made": made, "events": last - first + 1, "refused": sum(p["refused"] for p in parts),
+            "lost": sum(last - first + 1 - x["distinct"] for x in seen),
+            "repeated": sum(x["repeated"] for x in seen), "out_of_order": sum(x["late"] for x in seen)}
+
+
 def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_rss, idle_rss, peak_rss, server_cpu,
               machine_busy=0.0, window=None):
     from collections import Counter
@@ -351,6 +383,10 @@ def summarise(label, app, ws, layer, servers, clients, senders, parts, baseline_
         "server_rss_mib": {"before": round(baseline_rss / 2**20, 1), "idle_connected": round(idle_rss / 2**20, 1),
                            "peak": round(peak_rss / 2**20, 1)},
         "rss_per_connection_kib": round((idle_rss - baseline_rss) / clients / 1024, 1),
+        # The figure to trust on a shared machine: CPU seconds per delivered frame moves far less with
+        # others' load than deliveries/s does.
+        "server_cpu_us_per_delivery": round(1e6 * server_cpu / received, 2) if received else None,
+        "generator_cpu_us_per_delivery": round(1e6 * generator_cpu / received, 2) if received else None,
         "generator_cpu_seconds": round(generator_cpu, 1),
         "generator_cpu_percent": round(100 * generator_cpu / (window or elapsed)),
         # Everything else on the machine in that time (other checkouts' tests, Redis, PostgreSQL), in % of
@@ -425,7 +461,9 @@ def _query_times(count, repeat=200):
 # --- the run --------------------------------------------------------------------------------------------
 def scenarios(quick):
     scale = 0.5 if quick else 1.0
-    s1 = {"clients": 100, "senders": 10, "mode": "window", "duration": 5 if quick else 10}
+    # Scenario 1: 10 senders x 500 messages, flat out; the mixed row: 8 unacknowledged changes each.
+    s1 = {"clients": 100, "senders": 10, "mode": "burst", "messages": 500, "duration": 0}
+    s1_mixed = {"clients": 100, "senders": 10, "mode": "window", "duration": 5 if quick else 10, "mixed": True}
     s2 = {"clients": int(1000 * scale), "senders": 50, "mode": "rate", "rate": 1.0, "duration": 10 if quick else 20}
     s3 = {"clients": int(5000 * scale), "senders": 1, "mode": "rate", "rate": 1.0, "duration": 5}
     fast = FASTEST_WS
@@ -433,6 +471,7 @@ def scenarios(quick):
         "1": [("raw ASGI ceiling", "raw", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
         + [("kc3chat", "app", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
         + [("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s1),
+           ("kc3chat, pubsub layer, mixed changes", "app", fast, "pubsub", 1, s1_mixed),
            ("naive Channels consumer", "naive", "websockets", "core", 1, s1)],
         "2": [("raw ASGI ceiling", "raw", fast, "core", 1, s2),
               ("kc3chat", "app", fast, "core", 1, s2),
@@ -472,7 +511,7 @@ def profile_summary(path, top=40):
 
 def table(rows):
     head = ("| run | ws | layer | procs | clients | deliveries/s | p50 | p95 | p99 | max ms | lost | unacked | dup | order | "
-            "closed/resumed | connect p50/p99 ms | server CPU % | RSS idle/peak MiB | KiB/conn | generator CPU % | others CPU % |")
+            "closed/resumed | connect p50/p99 ms | server CPU % | server CPU us/delivery | RSS idle/peak MiB | KiB/conn | generator CPU % | others CPU % |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lat = r["latency_ms"]
@@ -480,7 +519,7 @@ def table(rows):
             f"| {r['label']} | {r['ws']} | {r['layer'] if r['app'] != 'raw' else '-'} | {r['servers']} | {r['clients']} | "
             f"{r['deliveries_per_second']} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | {r['lost']} | "
             f"{r['unacknowledged']} | {r['duplicates']} | {r['out_of_order']} | {len(r['closed_early'])}/{len(r['resumed'])} | "
-            f"{r['connect_ms']['p50']}/{r['connect_ms']['p99']} | {r['server_cpu_percent']} | "
+            f"{r['connect_ms']['p50']}/{r['connect_ms']['p99']} | {r['server_cpu_percent']} | {r['server_cpu_us_per_delivery']} | "
             f"{r['server_rss_mib']['idle_connected']}/{r['server_rss_mib']['peak']} | {r['rss_per_connection_kib']} | "
             f"{r['generator_cpu_percent']} | {r['others_cpu_percent']} |"
         )
@@ -503,12 +542,16 @@ def ratios(key, rows, earlier):
         same_ws = next((x for x in raws if x["ws"] == r["ws"]), None)
         if same_ws and same_ws["deliveries_per_second"]:
             parts.append(f"{100 * r['deliveries_per_second'] / same_ws['deliveries_per_second']:.0f}% of raw ASGI on the same --ws")
+            if same_ws["server_cpu_us_per_delivery"] and r["server_cpu_us_per_delivery"]:
+                parts.append(f"CPU per delivery {r['server_cpu_us_per_delivery'] / same_ws['server_cpu_us_per_delivery']:.2f}x the raw app's")
         if best_raw and best_raw["deliveries_per_second"]:
             parts.append(f"{100 * r['deliveries_per_second'] / best_raw['deliveries_per_second']:.0f}% of the fastest raw ASGI ({best_raw['ws']})")
         if naive and naive["latency_ms"]["p99"] and r["latency_ms"]["p99"]:
             parts.append(f"p99 {r['latency_ms']['p99']} ms vs naive {naive['latency_ms']['p99']} ms")
         if naive and naive["rss_per_connection_kib"] and key == "3":
             parts.append(f"{r['rss_per_connection_kib']} KiB/conn vs naive {naive['rss_per_connection_kib']}")
+        if r.get("changes"):
+            parts.append(f"changes {r['changes']}")
         if key == "4":
             single = [x for k in ("1", "2") for x in earlier.get(k, [])
                       if x["app"] == "app" and x["ws"] == r["ws"] and x["layer"] == r["layer"] and x["clients"] == r["clients"]
@@ -565,7 +608,7 @@ def main():
             for i, (label, app, ws, layer, servers, params) in enumerate(chosen):
                 print(f"scenario {key}: {label} ({ws}, {layer}, {servers} process(es), {params['clients']} clients) ...", flush=True)
                 profile = None
-                if args.profile and attempt == 0 and app == "app" and layer == "pubsub" and ws == FASTEST_WS and servers == 1:
+                if args.profile and attempt == 0 and app == "app" and layer == "pubsub" and ws == FASTEST_WS and servers == 1 and not params.get("mixed"):
                     profile = str(ROOT / "test-artifacts" / f"bench-profile-s{key}.collapsed.txt")
                 row = measure(label, app, ws, cookies, servers=servers, layer=layer, profile=profile, **params)
                 if profile:

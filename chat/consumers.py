@@ -1,5 +1,5 @@
 """The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames.
-What the socket still has to send, and its writer, are chat/socket_outbox.py's."""
+What the socket still has to send, and how it reaches the server, are chat/socket_outbox.py's."""
 
 import asyncio
 import logging
@@ -36,7 +36,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     feed = None
     quota = None  # set while this socket counts toward its user's cap
-    writer = None
+    outbox = None
     session_watch = None
 
     async def connect(self):
@@ -82,7 +82,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         await self._greet(owed)
-        self.writer = asyncio.get_running_loop().create_task(self._write())
+        self._serve()
         self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
 
     async def _greet(self, owed):
@@ -110,8 +110,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._leave()
 
     async def _leave(self):
-        if self.writer is not None:
-            self.writer.cancel()
+        if self.outbox is not None:
+            self.outbox.stop()
         if self.session_watch is not None:
             self.session_watch.cancel()
         try:
@@ -129,9 +129,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def stop_serving(self):
         self.outbox.close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
 
-    def _write(self):
+    def _serve(self):
         send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
-        return self.outbox.write(send, self.close, self.feed.presence.now)
+        self.outbox.serve(send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):

@@ -1,14 +1,21 @@
-"""What one socket still has to send, and the writer task that sends it.
+"""What one socket still has to send, and how it reaches the server's send.
 
-The room feed only appends here (deliver), so a slow reader never holds up the others; the writer
-awaits this socket's own sends. Stored messages count toward the backlog: past it the socket is
-closed with 4002 and resumes with ?since=, never a silent hole. Live-only frames (typing, presence)
-do not count: they are dropped for a socket that is behind, and presence is sent again once it has
-caught up. Events with a seq already sent (the replay on connect) are skipped.
+The room feed hands every frame to every socket's deliver. While nothing is waiting, deliver sends
+at once, in the feed's own loop over the sockets, as a raw ASGI broadcast does: no task wakes per
+socket per message. A send that cannot finish at once (the client reads slowly, the server's write
+buffer is full) is finished by this socket's writer task, and from then on frames queue here, in
+order, until the writer has sent them all; then deliver sends at once again. So a slow reader never
+holds up the others.
+
+Stored events in the queue count toward the backlog: past it the socket is closed with 4002 and
+resumes with ?since=, never a silent hole. Live-only frames (typing, presence) do not count: they
+are dropped for a socket that is behind, and presence is sent again once it has caught up. Events
+with a seq already sent (the replay on connect) are skipped.
 """
 
 import asyncio
 import logging
+import types
 from collections import deque
 
 from chat import server_frames
@@ -16,6 +23,7 @@ from chat import server_frames
 log = logging.getLogger(__name__)
 
 CLOSE_FELL_BEHIND = 4002  # too many unsent events: reconnect with ?since= at once
+_GONE = "gone"  # closing_with once the client is gone: nothing more is sent, not even a close
 
 
 class SocketOutbox:
@@ -24,12 +32,39 @@ class SocketOutbox:
         self.queue = deque()  # (seq or None, text)
         self.messages = 0  # stored events in the queue: only they count toward the backlog
         self.dropped = False  # live-only frames were dropped: send presence once caught up
-        self.ready = asyncio.Event()
         self.closing_with = None
         self.last_seq = 0  # the last seq sent (or replayed) to this socket
+        self.direct = False  # nothing is waiting: deliver sends at once (only while serving)
+        self.unfinished = None  # a send that could not finish at once: (coroutine, what it awaits)
+        self.writer = None  # the task sending what waits, while there is something
+        self._send = self._close = self._presence_now = None
+
+    def serve(self, send, close, presence_now):
+        """From now on frames go out: send(event) is the server's ASGI send, close(code) closes the
+        socket, presence_now() is the room's presence to send once a reader that fell behind caught up."""
+        self._send, self._close, self._presence_now = send, close, presence_now
+        if self.queue or self.closing_with is not None:
+            self._wake()  # what the feed handed over while the socket was being greeted
+        else:
+            self.direct = True
+
+    def stop(self):
+        """The socket has ended: nothing more is sent."""
+        self.closing_with = _GONE
+        self.direct = False
+        self._send = None
+        if self.writer is not None:
+            self.writer.cancel()
 
     def deliver(self, text, seq):
         if self.closing_with is not None:
+            return
+        if self.direct:
+            if seq is not None:
+                if seq <= self.last_seq:
+                    return  # already replayed on connect
+                self.last_seq = seq
+            self._send_now(text)
             return
         if seq is None:
             if len(self.queue) >= self.backlog:
@@ -44,37 +79,93 @@ class SocketOutbox:
         else:
             self.messages += 1
         self.queue.append((seq, text))
-        self.ready.set()
+        self._wake()
 
     def close_soon(self, code):
+        if self.closing_with is _GONE:
+            return
         self.closing_with = code
         self.queue.clear()
         self.messages = 0
-        self.ready.set()
+        self.direct = False
+        self._wake()
 
-    async def write(self, send, close, presence_now):
-        """The socket's writer: send(text) puts a frame on the wire, close(code) closes the socket,
-        presence_now() is the room's presence to send once a reader that fell behind caught up."""
+    def _send_now(self, text):
+        # The server's send is a coroutine; stepped here once, it finishes at once unless it has to
+        # wait (uvicorn waits only while the transport's write buffer is above its high-water mark).
+        sending = self._send({"type": "websocket.send", "text": text})
         try:
-            while True:
-                await self.ready.wait()
-                self.ready.clear()
-                if self.closing_with is not None:
-                    await close(self.closing_with)
-                    return
-                while self.queue and self.closing_with is None:
+            awaiting = sending.send(None)
+        except StopIteration:
+            return
+        except Exception as error:
+            # The feed learns here that a client is gone (its own receive will say so too): expected,
+            # so one line, not a traceback.
+            log.info("socket send failed: the client is gone (%r)", error)
+            self._gone()
+            return
+        self.unfinished = (sending, awaiting)
+        self.direct = False
+        self._wake()
+
+    def _wake(self):
+        if self.writer is None and self._send is not None:
+            self.writer = asyncio.get_running_loop().create_task(self._write())
+
+    def _gone(self):
+        self.closing_with = _GONE
+        self.direct = False
+        self.queue.clear()
+        self.messages = 0
+
+    async def _write(self):
+        """The writer: finishes a send that had to wait, then sends what queued meanwhile, then
+        hands back to deliver (or closes the socket, when asked to)."""
+        try:
+            if self.unfinished is not None:
+                sending, awaiting = self.unfinished
+                self.unfinished = None
+                await _finish(sending, awaiting)
+            while self.closing_with is None and (self.queue or self.dropped):
+                if self.queue:
                     seq, text = self.queue.popleft()
                     if seq is not None:
                         self.messages -= 1
                         if seq <= self.last_seq:
                             continue  # already replayed on connect
                         self.last_seq = seq
-                    await send({"type": "websocket.send", "text": text})
-                if self.dropped and not self.queue and self.closing_with is None:
+                else:
                     self.dropped = False
-                    presence = server_frames.encode(server_frames.presence(presence_now()))
-                    await send({"type": "websocket.send", "text": presence})
+                    text = server_frames.encode(server_frames.presence(self._presence_now()))
+                await self._send({"type": "websocket.send", "text": text})
+            if self.closing_with is None:
+                self.direct = True  # nothing waits: deliver sends at once again
+            elif self.closing_with is not _GONE:
+                close, self._send = self._close, None  # one close; nothing after it
+                await close(self.closing_with)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.info("socket writer stopped: the client is gone", exc_info=True)
+        except Exception as error:
+            log.info("socket writer stopped: the client is gone (%r)", error)
+            self._gone()
+        finally:
+            self.writer = None
+
+
+@types.coroutine
+def _finish(sending, awaiting):
+    """Awaits the rest of a coroutine already stepped by hand: what it awaits goes to the task, what
+    the task sends or throws back goes to the coroutine (as `await` would have done from the start)."""
+    while True:
+        try:
+            answer = yield awaiting
+        except BaseException as error:
+            try:
+                awaiting = sending.throw(error)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                awaiting = sending.send(answer)
+            except StopIteration as done:
+                return done.value
