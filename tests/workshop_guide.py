@@ -15,7 +15,7 @@ EVERY_PAGE = [*GUIDES.values(), *WHY.values()]
 EXCERPT_LANGUAGES = {"python", "js", "html"}
 ELISIONS = {"# …", "// …", "{# … #}"}
 # What a participant's copy of the project needs to serve the chat (a fresh clone, less the rest).
-SERVED_PARTS = ["accounts", "chat", "config", "locale", "templates", "manage.py"]
+SERVED_PARTS = ["accounts", "chat", "config", "locale", "templates", "unicode_text", "manage.py"]
 # The address the guides use for the participant's own server.
 GUIDE_ADDRESS = "127.0.0.1:8000"
 
