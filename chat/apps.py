@@ -5,4 +5,4 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self):
-        from chat import person_announcements, revocation  # noqa: F401  (connect their signals)
+        from chat import former_members, person_announcements, revocation  # noqa: F401  (connect their signals)
