@@ -5,9 +5,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.account_deletion import do_delete_account
 from accounts.models import Profile
 from accounts.password_reset import reset_path
 
@@ -30,6 +32,15 @@ class AccountAdmin(UserAdmin):
     list_select_related = ("profile",)
     search_fields = ("username", "profile__display_name", "email")
     actions = ["deactivate", "reactivate", "make_reset_link"]
+
+    # Deleting here is leaving (accounts/account_deletion.py), once the admin's own transaction has
+    # committed: what the room announces of it is stored.
+    def delete_model(self, request, obj):
+        transaction.on_commit(lambda: do_delete_account(obj))
+
+    def delete_queryset(self, request, queryset):
+        for user in list(queryset):
+            transaction.on_commit(lambda user=user: do_delete_account(user))
 
     @admin.display(description=_("Display name"))
     def display_name(self, user):

@@ -56,3 +56,16 @@ async def test_leaving_deletes_their_messages_and_reactions_with_events_and_keep
     assert await database_sync_to_async(former_member_state)() == (False, False, "a former member")
     refused = await database_sync_to_async(Client().post)("/accounts/login/", {"username": FORMER_MEMBER, "password": ""})
     assert refused.status_code == 200
+
+
+async def test_staff_deleting_an_account_in_the_admin_is_leaving(make_user, joined_socket):
+    alice, bob = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob")]
+    staff = await database_sync_to_async(get_user_model().objects.create_superuser)("staff", "", "pw-staff-1")
+    message, _ = await database_sync_to_async(store_message)(alice, "alice secret", None)
+    client = await database_sync_to_async(signed_in_client)(staff)
+    async with joined_socket(bob) as watcher:
+        answer = await database_sync_to_async(client.post)(f"/admin/auth/user/{alice.pk}/delete/", {"post": "yes"})
+        assert answer.status_code == 302
+        assert (await watcher.receive_until("delete"))["id"] == message.id
+    authors = await database_sync_to_async(lambda: list(Event.objects.values_list("user__username", flat=True)))()
+    assert authors == [FORMER_MEMBER, FORMER_MEMBER]
