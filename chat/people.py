@@ -7,8 +7,8 @@ from chat import presence, room_feed, shared_redis
 
 
 def everyone(online):
-    """Every active account as the contract's person entries: online first, then by display name
-    (case-folded), then by user name. online: the user names connected now."""
+    """Every active account as the contract's person entries, by display name (case-folded), then by
+    user name. online: the user names connected now. (The page groups who is online itself.)"""
     users = get_user_model()._default_manager.filter(is_active=True).select_related("profile")
     people = [
         {
@@ -20,7 +20,7 @@ def everyone(online):
         }
         for user in users
     ]
-    return sorted(people, key=lambda p: (not p["online"], p["display_name"].casefold(), p["user"].casefold()))
+    return sorted(people, key=lambda p: (p["display_name"].casefold(), p["user"].casefold()))
 
 
 async def online_now():

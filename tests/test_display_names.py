@@ -133,7 +133,7 @@ def test_the_people_api_lists_every_active_account_with_badges(client, make_user
     assert people[1]["bot"] is True and people[1]["user"] == "robot"
 
 
-async def test_the_people_api_puts_who_is_online_first(make_user, joined_socket):
+async def test_the_people_api_says_who_is_online_and_keeps_the_order_by_name(make_user, joined_socket):
     from django.test import AsyncClient
 
     alice, _, zed = [await database_sync_to_async(make_user)(name) for name in ("alice", "bob", "zed")]
@@ -142,7 +142,7 @@ async def test_the_people_api_puts_who_is_online_first(make_user, joined_socket)
     async with joined_socket(zed) as socket:
         await socket.receive_until("presence")
         people = (await http.get("/api/people/")).json()["people"]
-    assert [(p["user"], p["online"]) for p in people] == [("zed", True), ("alice", False), ("bob", False)]
+    assert [(p["user"], p["online"]) for p in people] == [("alice", False), ("bob", False), ("zed", True)]
 
 
 async def test_an_edit_event_carries_the_authors_display_name_now(make_user, joined_socket, no_rate_limit):
