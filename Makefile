@@ -81,7 +81,8 @@ soak: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
-test: $(VENV)/.installed-test
+# Both stamps first: the tests run `make run` from passes that run at once, which must not install.
+test: $(VENV)/.installed-test $(VENV)/.installed-app
 	$(BIN)/python -m tests.run
 
 # After changing translatable text: update locale/*/django.po, translate, then commit .po and .mo.
