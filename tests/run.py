@@ -111,8 +111,9 @@ def main(args):
         # The default layer is pub/sub; the other one must keep the same guarantees.
         other_layer = {**services, "REDIS_CHANNEL_LAYER": "core", "TEST_DATABASE_NAME": f"test_kc3chat_{checkout}_core",
                        "REDIS_PREFIX": f"kc3chat-test-{uuid.uuid4().hex[:8]}"}
-        background.append(("services, RedisChannelLayer: faults and cross-server order", other_layer,
+        background.append(("services, RedisChannelLayer: faults, cross-server order and the stream's contract", other_layer,
                            ["tests/test_faults.py", "tests/test_scale_out.py", "tests/test_ordering.py",
+                            "tests/test_stream_contract.py", "tests/test_stream_ordering.py",
                             # these concern the database or the socket, not the layer
                             "-k", "not stops_reading and not postgres_restart and not consecutive_ids"]))
     passes = BackgroundPasses(background)
