@@ -134,6 +134,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox.serve(send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, in the database thread:
+        # one hop per frame received, queued behind the batch being stored, so a socket could read
+        # nothing while a commit ran. Every database call here is a database_sync_to_async, which
+        # does the same check around itself; connect and disconnect keep Channels' way.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         if _too_big(text_data, bytes_data):
             await self.close(CLOSE_TOO_BIG)
