@@ -218,7 +218,7 @@ CHAT_EDIT_WINDOW = env.integer("CHAT_EDIT_WINDOW", 3600)
 CHAT_SEND_BACKLOG = env.integer("CHAT_SEND_BACKLOG", 1000)
 # Posts one connection may have queued for storing at once: past it the server stops reading it
 # until one is stored. More than one lets a fast sender's posts share a commit.
-CHAT_POSTS_IN_FLIGHT = env.integer("CHAT_POSTS_IN_FLIGHT", 8)
+CHAT_POSTS_IN_FLIGHT = env.integer("CHAT_POSTS_IN_FLIGHT", 16)
 # Sockets one user may hold open at once, across every server process; 0 turns the cap off.
 CHAT_SOCKETS_PER_USER = env.integer("CHAT_SOCKETS_PER_USER", 20)
 
