@@ -53,7 +53,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
         # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
         self.deliver = self.outbox.deliver
-        self.posts = PostsInFlight(settings.CHAT_POSTS_IN_FLIGHT, self._answer_post)
+        self.posts = PostsInFlight(settings.CHAT_POSTS_IN_FLIGHT, _answer_post, self._send_frame)
         self.last_typing = 0.0
         try:
             after, since = _resume_parameters(self.scope)
@@ -154,27 +154,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_TOO_BIG)
             return
         if text_data is None:
-            await self._send_frame(server_frames.error(Refused("invalid_frame", "Binary frames are not accepted.")))
+            await self._reply(server_frames.error(Refused("invalid_frame", "Binary frames are not accepted.")))
             return
         command = None
         try:
             command = frames.parse(text_data)
             await self._perform(command)
         except Exception as error:
-            await self._send_frame(_failure(error, getattr(command, "client_id", None)))
+            await self._reply(_failure(error, getattr(command, "client_id", None)))
 
     async def _perform(self, command):
         user = self.scope["user"]
         if isinstance(command, frames.Post):
             # Queued, not awaited: the socket reads on while its earlier posts are stored (at most
-            # CHAT_POSTS_IN_FLIGHT of them); each is answered when done (_answer_post).
+            # CHAT_POSTS_IN_FLIGHT of them); each is answered when done, in frame order (_answer_post).
             stored = await do_queue_post(user, command.message, command.client_id, command.reply_to)
             await self.posts.add(stored, command.client_id)
         elif isinstance(command, (frames.Edit, frames.Delete, frames.React)):
             # The event reaches this socket through the feed, like everyone's; only "unchanged" is ours.
             outcome = await _change(user, command)
             if outcome.event is None:
-                await self._send_frame(server_frames.unchanged(command.client_id, outcome.message))
+                await self._reply(server_frames.unchanged(command.client_id, outcome.message))
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
             # This socket's own check first: a socket that keeps typing costs nothing more.
@@ -183,19 +183,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if await typing_throttle.allow(self.user_id):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
-            await self._send_frame(server_frames.pong())
+            await self._reply(server_frames.pong())
 
 
-    async def _answer_post(self, stored, client_id):
-        """A post's answer to its sender alone (a stored post's echo comes through the feed)."""
-        error = stored.exception()
-        if error is not None:
-            await self._send_frame(_failure(error, client_id))
-        elif not stored.result().created:
-            await self._send_frame(server_frames.message(stored.result().message))  # the original
+    async def _reply(self, frame):
+        # An answer to a frame: after the answers of the posts before it (chat/posts_in_flight.py).
+        await self.posts.reply(frame)
 
     async def _send_frame(self, frame):
         await self.send(text_data=server_frames.encode(frame))
+
+
+def _answer_post(stored, client_id):
+    """A post's answer to its sender alone, once done: None for a stored post (its echo comes
+    through the feed), the original for a repeated client_id, else why it was not stored."""
+    error = stored.exception()
+    if error is not None:
+        return _failure(error, client_id)
+    return None if stored.result().created else server_frames.message(stored.result().message)
 
 
 def _failure(error, client_id):

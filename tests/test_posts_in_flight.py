@@ -1,8 +1,8 @@
 """A socket that posts flat out (chat/posts_in_flight.py): its posts are stored in the order it sent
 them, each acknowledged by its echo, every refusal and every repeated client_id answered by
-client_id; several of its posts share a commit, and no more than CHAT_POSTS_IN_FLIGHT are queued at
-once (beyond that the server stops reading the socket). A socket that leaves with posts in flight
-breaks nothing: what was stored reaches everyone else."""
+client_id in the order of its frames; several of its posts share a commit, and no more than
+CHAT_POSTS_IN_FLIGHT are queued at once (beyond that the server stops reading the socket). A socket
+that leaves with posts in flight breaks nothing: what was stored reaches everyone else."""
 
 import asyncio
 import threading
@@ -87,6 +87,13 @@ async def test_a_flood_of_posts_is_stored_in_order_and_every_post_answered_by_cl
     chats = [a for a in answers if a["type"] == "chat"]
     assert sorted(a["client_id"] for a in chats) == sorted(c for c, o in expected if o in ("stored", "repeat"))
     assert all(a["id"] == by_client_id[a["client_id"]]["id"] for a in chats)
+    # The sender's own answers (refusals, originals of repeats) came in the order of its frames.
+    seen, own = set(), []
+    for a in answers:
+        if a["type"] == "error" or a["client_id"] in seen:
+            own.append((a["client_id"], a.get("code", "repeat")))
+        seen.add(a["client_id"])
+    assert own == [(c, o) for c, o in expected if o != "stored"]
     # The echoes (first answer per client_id) came in the order stored; bob saw the same, once each.
     echoes = list({a["client_id"]: a["id"] for a in chats}.values())
     assert echoes == [m["id"] for m in stored]
