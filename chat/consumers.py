@@ -38,7 +38,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     outbox = None
-    posts = None  # this socket's posts queued and not yet done
+    posts = None  # this socket's posts queued and not yet done, and the answers behind them
     session_watch = None
 
     async def connect(self):
@@ -184,7 +184,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
             await self._reply(server_frames.pong())
-
 
     async def _reply(self, frame):
         # An answer to a frame: after the answers of the posts before it (chat/posts_in_flight.py).
