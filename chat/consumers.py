@@ -13,7 +13,8 @@ from django.db import DatabaseError
 
 from chat import editing, frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
 from chat.history_query import ID_MAX
-from chat.posting import do_post_message
+from chat.posting import do_queue_post
+from chat.posts_in_flight import PostsInFlight
 from chat.refusal import Refused
 from chat.revocation import close_when_session_expires, session_expiry
 from chat.socket_outbox import SocketOutbox
@@ -37,6 +38,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     outbox = None
+    posts = None  # this socket's posts queued and not yet done, and the answers behind them
     session_watch = None
 
     async def connect(self):
@@ -51,6 +53,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
         # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
         self.deliver = self.outbox.deliver
+        self.posts = PostsInFlight(settings.CHAT_POSTS_IN_FLIGHT, _answer_post, self._send_frame)
         self.last_typing = 0.0
         try:
             after, since = _resume_parameters(self.scope)
@@ -112,6 +115,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _leave(self):
         if self.outbox is not None:
             self.outbox.stop()
+        if self.posts is not None:
+            self.posts.close()
         if self.session_watch is not None:
             self.session_watch.cancel()
         try:
@@ -134,39 +139,42 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox.serve(send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, in the database thread:
+        # one hop per frame received, queued behind the batch being stored, so a socket could read
+        # nothing while a commit ran. Every database call here is a database_sync_to_async, which
+        # does the same check around itself; connect and disconnect keep Channels' way.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         if _too_big(text_data, bytes_data):
             await self.close(CLOSE_TOO_BIG)
             return
         if text_data is None:
-            await self._send_frame(server_frames.error(Refused("invalid_frame", "Binary frames are not accepted.")))
+            await self._reply(server_frames.error(Refused("invalid_frame", "Binary frames are not accepted.")))
             return
         command = None
         try:
             command = frames.parse(text_data)
             await self._perform(command)
-        except Refused as refusal:
-            await self._send_frame(server_frames.error(refusal))
         except Exception as error:
-            # The socket outlives any failure; the client learns the message was not stored.
-            log.warning("could not act on a frame", exc_info=True)
-            client_id = getattr(command, "client_id", None)
-            code, detail = ("unavailable", "The message could not be stored; send it again.")
-            if not isinstance(error, DatabaseError):
-                code, detail = ("server_error", "The server could not act on that frame.")
-            await self._send_frame(server_frames.error(Refused(code, detail, client_id)))
+            await self._reply(_failure(error, getattr(command, "client_id", None)))
 
     async def _perform(self, command):
         user = self.scope["user"]
         if isinstance(command, frames.Post):
-            message, created = await do_post_message(user, command.message, command.client_id, command.reply_to)
-            if not created:
-                await self._send_frame(server_frames.message(message))  # the original, to the sender only
+            # Queued, not awaited: the socket reads on while its earlier posts are stored (at most
+            # CHAT_POSTS_IN_FLIGHT of them); each is answered when done, in frame order (_answer_post).
+            stored = await do_queue_post(user, command.message, command.client_id, command.reply_to)
+            await self.posts.add(stored, command.client_id)
         elif isinstance(command, (frames.Edit, frames.Delete, frames.React)):
             # The event reaches this socket through the feed, like everyone's; only "unchanged" is ours.
             outcome = await _change(user, command)
             if outcome.event is None:
-                await self._send_frame(server_frames.unchanged(command.client_id, outcome.message))
+                await self._reply(server_frames.unchanged(command.client_id, outcome.message))
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
             # This socket's own check first: a socket that keeps typing costs nothing more.
@@ -175,11 +183,35 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if await typing_throttle.allow(self.user_id):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
-            await self._send_frame(server_frames.pong())
+            await self._reply(server_frames.pong())
 
+    async def _reply(self, frame):
+        # An answer to a frame: after the answers of the posts before it (chat/posts_in_flight.py).
+        await self.posts.reply(frame)
 
     async def _send_frame(self, frame):
         await self.send(text_data=server_frames.encode(frame))
+
+
+def _answer_post(stored, client_id):
+    """A post's answer to its sender alone, once done: None for a stored post (its echo comes
+    through the feed), the original for a repeated client_id, else why it was not stored."""
+    error = stored.exception()
+    if error is not None:
+        return _failure(error, client_id)
+    return None if stored.result().created else server_frames.message(stored.result().message)
+
+
+def _failure(error, client_id):
+    """The error frame for a frame that could not be acted on: its refusal, or (the socket outlives
+    any failure) that nothing was stored."""
+    if isinstance(error, Refused):
+        return server_frames.error(error)
+    log.warning("could not act on a frame", exc_info=error)
+    code, detail = ("unavailable", "The message could not be stored; send it again.")
+    if not isinstance(error, DatabaseError):
+        code, detail = ("server_error", "The server could not act on that frame.")
+    return server_frames.error(Refused(code, detail, client_id))
 
 
 def _too_big(text_data, bytes_data):

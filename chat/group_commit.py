@@ -31,10 +31,17 @@ async def together(action, post):
     """Runs `action` (async, [change] -> [result or Refused] in the same order) on this change and
     the others that arrive while an earlier batch is running; returns this one's result or raises
     its Refused."""
+    return await queued(action, post)
+
+
+def queued(action, post):
+    """The same, without waiting: the change joins the queue now, behind every change queued
+    before it (so one socket's changes are stored in the order it sent them), and the future of its
+    result is returned."""
     queues = _queues.setdefault(asyncio.get_running_loop(), {})
     if action not in queues:
         queues[action] = CommitQueue(action)
-    return await queues[action].submit(post)
+    return queues[action].submit(post)
 
 
 class CommitQueue:
@@ -43,13 +50,13 @@ class CommitQueue:
         self.waiting = []  # (post, future)
         self.draining = False
 
-    async def submit(self, post):
+    def submit(self, post):
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((post, future))
         if not self.draining:
             self.draining = True
             asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self):
         try:

@@ -58,10 +58,18 @@ async def check_rate(user, client_id):
 async def do_post_message(user, body, client_id=None, reply_to=None):
     """Returns (message, created). A repeated client_id returns the stored original, announced once.
     The message is announced before this returns (with the changes stored together with it)."""
+    outcome = await (await do_queue_post(user, body, client_id, reply_to))
+    return outcome.message, outcome.created
+
+
+async def do_queue_post(user, body, client_id=None, reply_to=None):
+    """Checks the post (raising its Refused), then queues it behind every change queued before it,
+    and returns at once: the future of its Outcome (chat/changes.py), done once it is stored and
+    announced, or raising its Refused. A socket that queues its posts one after another has them
+    stored in that order, several in one batch (chat/posts_in_flight.py)."""
     check_message(user, body, client_id)
     await check_rate(user, client_id)
-    outcome = await group_commit.together(room_changes.do_changes, changes.PostChange(user, body, client_id, reply_to))
-    return outcome.message, outcome.created
+    return group_commit.queued(room_changes.do_changes, changes.PostChange(user, body, client_id, reply_to))
 
 
 async def do_post_messages(posts):
