@@ -1,7 +1,6 @@
 """The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames.
 What the socket still has to send, and how it reaches the server, are chat/socket_outbox.py's."""
 
-import asyncio
 import logging
 import time
 from urllib.parse import parse_qs
@@ -15,7 +14,7 @@ from chat import editing, frames, resume, room_events, room_feed, server_frames,
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
-from chat.revocation import close_when_session_expires, session_expiry
+from chat.revocation import SessionExpiryWatch, session_expiry
 from chat.socket_outbox import SocketOutbox
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._greet(owed)
         self._serve()
-        self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
+        self.session_watch = SessionExpiryWatch(self, expires)
 
     async def _greet(self, owed):
         self.outbox.last_seq = owed.sent_up_to
