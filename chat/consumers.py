@@ -6,11 +6,11 @@ import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
 from chat import editing, frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
+from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
 from chat.refusal import Refused
@@ -30,9 +30,8 @@ CLOSE_TOO_MANY_SOCKETS = 4429  # the user already holds CHAT_SOCKETS_PER_USER so
 CLOSE_UNAVAILABLE = 4503  # the database could not be read: reconnect with backoff
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(ChannelFreeWebsocketConsumer):
     # No channel per socket: the process's room feed hands messages to every socket directly.
-    channel_layer_alias = None
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     outbox = None
