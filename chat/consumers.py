@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import editing, frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
+from chat import editing, frames, resume, room_events, room_feed, server_frames, socket_quota, typing_throttle
 from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
 from chat.history_query import ID_MAX
 from chat.posting import do_post_message
@@ -128,8 +128,8 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
         self.outbox.close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
 
     def _serve(self):
-        send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
-        self.outbox.serve(send, self.close, self.feed.presence.now)
+        # base_send is the server's own send: no middleware wraps it (config/signed_in_socket.py).
+        self.outbox.serve(self.base_send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):

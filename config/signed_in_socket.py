@@ -1,0 +1,49 @@
+"""The one middleware of a chat socket: the handshake's Origin must pass origin_allowed (in
+config/asgi.py, config/socket_origin.py's same_origin), then the session cookie gives
+scope["session"] and scope["user"].
+
+Channels' AuthMiddlewareStack does the second part in three layers (cookie, session, auth), each
+with its own copy of the scope and a coroutine frame that stay in memory as long as the socket is
+open, and its session layer wraps every frame the socket sends. One layer here: one scope copy, one
+frame, and `send` is the server's own. The user is read as channels' AuthMiddleware reads it
+(channels.auth.get_user: one thread hop, the session row and the user row).
+"""
+
+from importlib import import_module
+
+from channels.auth import get_user
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
+
+from config.socket_origin import refuse
+
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+
+
+class SignedInSocket:
+    """ASGI middleware for WebSocket scopes, outermost: a foreign Origin is refused before any query."""
+
+    def __init__(self, application, *, origin_allowed):
+        self.application = application
+        self.origin_allowed = origin_allowed
+
+    async def __call__(self, scope, receive, send):
+        if not self.origin_allowed(scope):
+            return await refuse(receive, send)
+        session_key = _session_key(scope)
+        user = AnonymousUser()  # without a cookie: no query, and the consumer refuses the handshake
+        if session_key:
+            user = await get_user({"session": SessionStore(session_key)})
+        # A fresh, unloaded store: the socket needs the key only, and the decoded session data (half a
+        # KiB) would otherwise stay in memory as long as the socket is open.
+        session = SessionStore(session_key if user.is_authenticated else None)
+        return await self.application({**scope, "session": session, "user": user}, receive, send)
+
+
+def _session_key(scope):
+    # As channels' CookieMiddleware reads it: the first Cookie header.
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+    return None

@@ -1,0 +1,81 @@
+"""What an open socket keeps while it idles: thousands of them sit open, so each holds one task (the
+server's own), one copy of its scope, and the server's own send (bench/RESULTS.md, docs/architecture.md)."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.signed_in_socket import SignedInSocket
+from config.socket_origin import same_origin
+from tests.conftest import session_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_an_idle_socket_holds_no_task_besides_its_own(make_user, open_socket):
+    # No receive task (channels' await_many_dispatch), no task sleeping until the session expires,
+    # no writer while nothing waits: only the task the server runs the socket in.
+    alice = await database_sync_to_async(make_user)("alice")
+    connected, first = await open_socket(alice)
+    assert connected and (await first.receive())["type"] == "hello"  # the feed and its companions run
+    await asyncio.sleep(0.2)
+    before = len(asyncio.all_tasks())
+    sockets = []
+    for _ in range(3):
+        connected, sock = await open_socket(alice)
+        assert connected and (await sock.receive())["type"] == "hello"
+        sockets.append(sock)
+    await asyncio.sleep(0.2)
+    assert len(asyncio.all_tasks()) - before == len(sockets)
+    await sockets[0].send({"type": "ping"})
+    assert (await sockets[0].receive_until("pong"))["type"] == "pong"
+
+
+def scope_recorder(seen):
+    async def app(scope, receive, send):
+        seen.append((scope, send))
+        await receive()
+        await send({"type": "websocket.accept"})
+        await receive()
+
+    return app
+
+
+async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_unwrapped(make_user):
+    alice = await database_sync_to_async(make_user)("alice")
+    key = await database_sync_to_async(session_for)(alice)
+    seen = []
+    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
+               (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+    communicator = WebsocketCommunicator(SignedInSocket(scope_recorder(seen), origin_allowed=same_origin),
+                                         "/ws/chat/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    ((scope, send),) = seen
+    assert scope["user"].pk == alice.pk and scope["session"].session_key == key
+    assert send == communicator.output_queue.put, "frames out go straight to the server's send"
+    await communicator.disconnect()
+
+
+def test_the_socket_middleware_refuses_a_foreign_origin_before_any_query_or_the_inner_app(make_user):
+    from asgiref.sync import async_to_sync
+
+    key = session_for(make_user("alice"))
+    seen = []
+
+    async def handshake():
+        headers = [(b"host", b"testserver"), (b"origin", b"http://testserver:9999"),
+                   (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+        communicator = WebsocketCommunicator(SignedInSocket(scope_recorder(seen), origin_allowed=same_origin),
+                                             "/ws/chat/", headers=headers)
+        return await communicator.connect()
+
+    with CaptureQueriesContext(connection) as queries:
+        connected, code = async_to_sync(handshake)()
+    assert not connected and seen == []
+    assert len(queries) == 0, [q["sql"] for q in queries]
