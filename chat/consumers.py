@@ -96,13 +96,9 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
         for message in owed.messages:
             await self._send_frame(server_frames.message(message))
 
-    async def __call__(self, scope, receive, send):
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # Whatever ended the socket, it leaves the room. disconnect() is not always called: a
-            # client gone during the handshake makes accept() or the first frame raise in connect().
-            await self._leave()
+    async def ended(self):
+        # Whatever ended the socket, it leaves the room (disconnect() is not always called).
+        await self._leave()
 
     async def disconnect(self, code):
         await self._leave()
