@@ -1,6 +1,6 @@
 """The one middleware of a chat socket: the handshake's Origin must pass origin_allowed (in
-config/asgi.py, config/socket_origin.py's same_origin), then the session cookie gives
-scope["session"] and scope["user"].
+config/asgi.py, config/socket_origin.py's same_origin), the path picks the consumer
+(config/socket_routes.py), then the session cookie gives scope["session"] and scope["user"].
 
 Channels' AuthMiddlewareStack does the second part in three layers (cookie, session, auth), each
 with its own copy of the scope and a coroutine frame that stay in memory as long as the socket is
@@ -24,13 +24,14 @@ SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 class SignedInSocket:
     """ASGI middleware for WebSocket scopes, outermost: a foreign Origin is refused before any query."""
 
-    def __init__(self, application, *, origin_allowed):
-        self.application = application
+    def __init__(self, routes, *, origin_allowed):
+        self.routes = routes
         self.origin_allowed = origin_allowed
 
     async def __call__(self, scope, receive, send):
         if not self.origin_allowed(scope):
             return await refuse(receive, send)
+        consumer = self.routes.consumer_for(scope)  # before the query: an unknown path costs none
         session_key = _session_key(scope)
         user = AnonymousUser()  # without a cookie: no query, and the consumer refuses the handshake
         if session_key:
@@ -38,7 +39,8 @@ class SignedInSocket:
         # A fresh, unloaded store: the socket needs the key only, and the decoded session data (half a
         # KiB) would otherwise stay in memory as long as the socket is open.
         session = SessionStore(session_key if user.is_authenticated else None)
-        return await self.application({**scope, "session": session, "user": user}, receive, send)
+        # Awaited here rather than through a router's ASGI layer: no more frames or scope copies per socket.
+        return await consumer({**scope, "session": session, "user": user}, receive, send)
 
 
 def _session_key(scope):

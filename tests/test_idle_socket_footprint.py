@@ -37,8 +37,31 @@ async def test_an_idle_socket_holds_no_task_besides_its_own(make_user, open_sock
         if held == ["ProtocolTypeRouter.__call__"] * len(sockets):
             break
     assert held == ["ProtocolTypeRouter.__call__"] * len(sockets)
+    # And in that task, one frame per layer: no router's frame or as_asgi's between ours and the consumer.
+    (task, *_) = set(asyncio.all_tasks()) - before
+    assert _awaiting(task.get_coro())[:3] == ["ProtocolTypeRouter.__call__", "SignedInSocket.__call__",
+                                              "ChannelFreeWebsocketConsumer.__call__"]
     await sockets[0].send({"type": "ping"})
     assert (await sockets[0].receive_until("pong"))["type"] == "pong"
+
+
+def _awaiting(coroutine):
+    """The qualified names of the coroutines a suspended one awaits, outermost first."""
+    names = []
+    while hasattr(coroutine, "cr_await"):
+        names.append(coroutine.__qualname__)
+        coroutine = coroutine.cr_await
+    return names
+
+
+class OneRoute:
+    """A stand-in for config/socket_routes.py's SocketRoutes: every path gets this application."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def consumer_for(self, scope):
+        return self.application
 
 
 def scope_recorder(seen):
@@ -57,7 +80,7 @@ async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_
     seen = []
     headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
                (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
-    communicator = WebsocketCommunicator(SignedInSocket(scope_recorder(seen), origin_allowed=same_origin),
+    communicator = WebsocketCommunicator(SignedInSocket(OneRoute(scope_recorder(seen)), origin_allowed=same_origin),
                                          "/ws/chat/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
@@ -76,11 +99,33 @@ def test_the_socket_middleware_refuses_a_foreign_origin_before_any_query_or_the_
     async def handshake():
         headers = [(b"host", b"testserver"), (b"origin", b"http://testserver:9999"),
                    (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
-        communicator = WebsocketCommunicator(SignedInSocket(scope_recorder(seen), origin_allowed=same_origin),
+        communicator = WebsocketCommunicator(SignedInSocket(OneRoute(scope_recorder(seen)), origin_allowed=same_origin),
                                              "/ws/chat/", headers=headers)
         return await communicator.connect()
 
     with CaptureQueriesContext(connection) as queries:
         connected, code = async_to_sync(handshake)()
     assert not connected and seen == []
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+def test_a_path_without_a_route_is_refused_as_channels_url_router_refuses_it_before_any_query():
+    from asgiref.sync import async_to_sync
+
+    from chat.routing import websocket_urlpatterns
+    from chat.consumers import ChatConsumer
+    from config.socket_routes import SocketRoutes
+
+    routes = SocketRoutes(websocket_urlpatterns)
+    assert isinstance(routes.consumer_for({"path": "/ws/chat/"}), ChatConsumer)
+    assert isinstance(routes.consumer_for({"path": "/chat/ws/chat/", "root_path": "/chat"}), ChatConsumer)
+
+    async def handshake():
+        headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", b"sessionid=x")]
+        communicator = WebsocketCommunicator(SignedInSocket(routes, origin_allowed=same_origin), "/ws/room/",
+                                             headers=headers)
+        return await communicator.connect()
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match="No route found for path 'ws/room/'"):
+        async_to_sync(handshake)()
     assert len(queries) == 0, [q["sql"] for q in queries]
