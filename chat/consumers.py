@@ -151,7 +151,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
             await self._send_frame(server_frames.error(Refused(code, detail, client_id)))
 
     async def _perform(self, command):
-        user = self.scope["user"]
+        user = self.scope["user"].as_user()  # the socket keeps a slim record: a User for storing
         if isinstance(command, frames.Post):
             message, created = await do_post_message(user, command.message, command.client_id, command.reply_to)
             if not created:

@@ -2,11 +2,12 @@
 config/asgi.py, config/socket_origin.py's same_origin), the path picks the consumer
 (config/socket_routes.py), then the session cookie gives scope["session"] and scope["user"].
 
-Channels' AuthMiddlewareStack does the second part in three layers (cookie, session, auth), each
+Channels' AuthMiddlewareStack does the last part in three layers (cookie, session, auth), each
 with its own copy of the scope and a coroutine frame that stay in memory as long as the socket is
 open, and its session layer wraps every frame the socket sends. One layer here: one scope copy, one
 frame, and `send` is the server's own. The user is read as channels' AuthMiddleware reads it
-(channels.auth.get_user: one thread hop, the session row and the user row).
+(channels.auth.get_user: one thread hop, the session row and the user row); scope["user"] keeps
+what a socket needs of it (config/signed_in_person.py's SignedInPerson), not the User instance.
 """
 
 from importlib import import_module
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
+from config.signed_in_person import SignedInPerson
 from config.socket_origin import refuse
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -36,6 +38,8 @@ class SignedInSocket:
         user = AnonymousUser()  # without a cookie: no query, and the consumer refuses the handshake
         if session_key:
             user = await get_user({"session": SessionStore(session_key)})
+        if user.is_authenticated:
+            user = SignedInPerson(user)  # what the socket needs of the User instance (1 KiB) only
         # A fresh, unloaded store: the socket needs the key only, and the decoded session data (half a
         # KiB) would otherwise stay in memory as long as the socket is open.
         session = SessionStore(session_key if user.is_authenticated else None)

@@ -129,3 +129,24 @@ def test_a_path_without_a_route_is_refused_as_channels_url_router_refuses_it_bef
     with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match="No route found for path 'ws/room/'"):
         async_to_sync(handshake)()
     assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+async def test_the_socket_keeps_a_slim_record_of_its_user_and_stores_as_that_user(make_user):
+    from config.signed_in_person import SignedInPerson
+
+    bob = await database_sync_to_async(make_user)("bob", is_staff=True)
+    key = await database_sync_to_async(session_for)(bob)
+    seen = []
+    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
+               (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+    communicator = WebsocketCommunicator(SignedInSocket(OneRoute(scope_recorder(seen)), origin_allowed=same_origin),
+                                         "/ws/chat/", headers=headers)
+    assert (await communicator.connect())[0]
+    ((scope, _),) = seen
+    person = scope["user"]
+    assert isinstance(person, SignedInPerson) and not hasattr(person, "__dict__")
+    assert (person.pk, person.get_username(), person.is_staff, person.is_authenticated) == (bob.pk, "bob", True, True)
+    user = person.as_user()
+    assert user == bob and user.get_username() == "bob" and user.is_staff and user.is_active
+    assert user.get_deferred_fields() >= {"password", "email"}, "the fields the socket did not keep are not made up"
+    await communicator.disconnect()
