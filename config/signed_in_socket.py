@@ -4,10 +4,11 @@ config/asgi.py, config/socket_origin.py's same_origin), the path picks the consu
 
 Channels' AuthMiddlewareStack does the last part in three layers (cookie, session, auth), each
 with its own copy of the scope and a coroutine frame that stay in memory as long as the socket is
-open, and its session layer wraps every frame the socket sends. One layer here: one scope copy, one
-frame, and `send` is the server's own. The user is read as channels' AuthMiddleware reads it
-(channels.auth.get_user: one thread hop, the session row and the user row); scope["user"] keeps
-what a socket needs of it (config/signed_in_person.py's SignedInPerson), not the User instance.
+open, and its session layer wraps every frame the socket sends. One layer here: no scope copy (it
+adds its two keys to the server's scope), one frame, and `send` is the server's own. The user is
+read as channels' AuthMiddleware reads it (channels.auth.get_user: one thread hop, the session row
+and the user row); scope["user"] keeps what a socket needs of it (config/signed_in_person.py's
+SignedInPerson), not the User instance.
 """
 
 from importlib import import_module
@@ -43,8 +44,12 @@ class SignedInSocket:
         # A fresh, unloaded store: the socket needs the key only, and the decoded session data (half a
         # KiB) would otherwise stay in memory as long as the socket is open.
         session = SessionStore(session_key if user.is_authenticated else None)
-        # Awaited here rather than through a router's ASGI layer: no more frames or scope copies per socket.
-        return await consumer({**scope, "session": session, "user": user}, receive, send)
+        # The server's own scope, not a copy (0.7 KiB per open socket): the server reads only its own
+        # keys of it (the client's address and the path, for its log), and no layer sits between.
+        scope["session"] = session
+        scope["user"] = user
+        # Awaited here rather than through a router's ASGI layer: no more frames per socket.
+        return await consumer(scope, receive, send)
 
 
 def _session_key(scope):

@@ -1,5 +1,6 @@
 """What an open socket keeps while it idles: thousands of them sit open, so each holds one task (the
-server's own), one copy of its scope, and the server's own send (bench/RESULTS.md, docs/architecture.md)."""
+server's own), the server's scope with no copy, and the server's own send (bench/RESULTS.md,
+docs/architecture.md)."""
 
 import asyncio
 
@@ -86,6 +87,7 @@ async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_
     assert connected
     ((scope, send),) = seen
     assert scope["user"].pk == alice.pk and scope["session"].session_key == key
+    assert scope is communicator.scope, "the server's scope, not a copy kept as long as the socket is open"
     assert send == communicator.output_queue.put, "frames out go straight to the server's send"
     await communicator.disconnect()
 
