@@ -26,6 +26,8 @@ def main():
     parser.add_argument("--ws", default=run.FASTEST_WS)
     parser.add_argument("--app", default="app", choices=sorted(run.APPS))
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--frames", type=int, default=12, help="frames kept per allocation (tracemalloc)")
+    parser.add_argument("--dump", help="write the two snapshots here (DIR/before.snapshot, DIR/after.snapshot)")
     args = parser.parse_args()
 
     run.raise_open_files(args.clients + 1000)
@@ -60,7 +62,7 @@ async def measure(args, cookies):
         worker = ctx.Process(target=loadgen.run, args=(part, results, ready, go))
         if part is spec:
             await asyncio.sleep(1)
-            tracemalloc.start(8)
+            tracemalloc.start(args.frames)
             before, rss_before = tracemalloc.take_snapshot(), psutil.Process().memory_info().rss
         worker.start()
         while ready.empty():
@@ -79,8 +81,13 @@ async def measure(args, cookies):
     n = args.clients
     print(f"{args.app} on uvicorn --ws {args.ws}, {n} idle connections: RSS {(rss_after - rss_before) / n / 1024:.1f} KiB "
           f"per connection (tracemalloc on: inflated), Python allocations {traced / n / 1024:.1f} KiB per connection")
+    if args.dump:
+        os.makedirs(args.dump, exist_ok=True)
+        before.dump(os.path.join(args.dump, "before.snapshot"))
+        after.dump(os.path.join(args.dump, "after.snapshot"))
     for stat in after.compare_to(before, "traceback")[: args.top]:
-        frames = [f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in stat.traceback[:4]]
+        # A traceback runs from the oldest frame to the allocating one: show the allocating end first.
+        frames = [f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in reversed(stat.traceback[-4:])]
         print(f"  {stat.size_diff / n:8.0f} B/conn  {stat.count_diff / n:6.1f} blocks/conn  {' < '.join(frames)}")
     server.should_exit = True
     await serving

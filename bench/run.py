@@ -577,6 +577,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="shorter runs, scenarios 2 and 3 halved")
     parser.add_argument("--scenarios", default="1,2,3,4,5")
     parser.add_argument("--only", default="", help="run only rows whose label contains this text")
+    parser.add_argument("--ws", default="", help="run only rows on this server WebSocket implementation, "
+                        "e.g. websockets-sansio/no-deflate")
     parser.add_argument("--history", type=int, default=1_000_000, help="messages stored for scenario 5")
     parser.add_argument("--profile", action="store_true", help="py-spy the app (one process, fastest ws, the default pub/sub layer)")
     parser.add_argument("--repeat", type=int, default=1, help="run every row of scenarios 1-4 this often, "
@@ -602,7 +604,7 @@ def main():
     for key in wanted:
         if key == "5":
             continue
-        chosen = [row for row in plan[key] if not args.only or args.only in row[0]]
+        chosen = [row for row in plan[key] if (not args.only or args.only in row[0]) and (not args.ws or args.ws == row[2])]
         runs = {i: [] for i in range(len(chosen))}
         for attempt in range(args.repeat):
             for i, (label, app, ws, layer, servers, params) in enumerate(chosen):

@@ -1,22 +1,21 @@
 """The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames.
 What the socket still has to send, and how it reaches the server, are chat/socket_outbox.py's."""
 
-import asyncio
 import logging
 import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import editing, frames, resume, room_events, room_feed, server_frames, server_send, socket_quota, typing_throttle
+from chat import editing, frames, resume, room_events, room_feed, server_frames, socket_quota, typing_throttle
+from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
 from chat.history_query import ID_MAX
 from chat.posting import do_queue_post
 from chat.posts_in_flight import PostsInFlight
 from chat.refusal import Refused
-from chat.revocation import close_when_session_expires, session_expiry
+from chat.revocation import SessionExpiryWatch, session_expiry
 from chat.socket_outbox import SocketOutbox
 
 log = logging.getLogger(__name__)
@@ -32,9 +31,8 @@ CLOSE_TOO_MANY_SOCKETS = 4429  # the user already holds CHAT_SOCKETS_PER_USER so
 CLOSE_UNAVAILABLE = 4503  # the database could not be read: reconnect with backoff
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(ChannelFreeWebsocketConsumer):
     # No channel per socket: the process's room feed hands messages to every socket directly.
-    channel_layer_alias = None
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     outbox = None
@@ -86,7 +84,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self._greet(owed)
         self._serve()
-        self.session_watch = asyncio.get_running_loop().create_task(close_when_session_expires(self, expires))
+        self.session_watch = SessionExpiryWatch(self, expires)
 
     async def _greet(self, owed):
         self.outbox.last_seq = owed.sent_up_to
@@ -101,13 +99,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for message in owed.messages:
             await self._send_frame(server_frames.message(message))
 
-    async def __call__(self, scope, receive, send):
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # Whatever ended the socket, it leaves the room. disconnect() is not always called: a
-            # client gone during the handshake makes accept() or the first frame raise in connect().
-            await self._leave()
+    async def ended(self):
+        # Whatever ended the socket, it leaves the room (disconnect() is not always called).
+        await self._leave()
 
     async def disconnect(self, code):
         await self._leave()
@@ -135,8 +129,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox.close_soon(CLOSE_UNAVAILABLE)  # e.g. this process's database is not the room's
 
     def _serve(self):
-        send = self.scope.get(server_send.SCOPE_KEY, self.base_send)
-        self.outbox.serve(send, self.close, self.feed.presence.now)
+        # base_send is the server's own send: no middleware wraps it (config/signed_in_socket.py).
+        self.outbox.serve(self.base_send, self.close, self.feed.presence.now)
 
     # --- from the client ------------------------------------------------------------------------
     async def dispatch(self, message):
@@ -164,7 +158,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._reply(_failure(error, getattr(command, "client_id", None)))
 
     async def _perform(self, command):
-        user = self.scope["user"]
+        user = self.scope["user"].as_user()  # the socket keeps a slim record: a User for storing
         if isinstance(command, frames.Post):
             # Queued, not awaited: the socket reads on while its earlier posts are stored (at most
             # CHAT_POSTS_IN_FLIGHT of them); each is answered when done, in frame order (_answer_post).

@@ -28,7 +28,7 @@ EXPIRY_RECHECK_AFTER_FAILURE = timedelta(minutes=1)
 def close_sockets_of_deleted_session(sender, instance, **kwargs):
     # Sign-out (Django deletes the session after user_logged_out, so a page told 4001 finds itself
     # signed out), the admin, a script. An expired session's sockets closed themselves at its expiry
-    # (close_when_session_expires): skipping those keeps clearsessions from publishing per row.
+    # (SessionExpiryWatch): skipping those keeps clearsessions from publishing per row.
     if instance.expire_date <= timezone.now():
         return
     user_id = instance.get_decoded().get(SESSION_KEY)
@@ -68,16 +68,40 @@ def session_expiry(session_key, user_id):
     return session.expire_date
 
 
-async def close_when_session_expires(socket, expires):
-    """Closes the socket (4001) once its session has expired. It sleeps until the expiry it was given
-    and then reads the session again: one timer per socket and one read per expiry, nothing per frame.
-    A session saved since then (a request that changed it moves its expiry on) is waited for anew.
-    The socket offers session_key, user_id and revoke()."""
-    while expires is not None:
-        await asyncio.sleep(max(0.0, (expires - timezone.now()).total_seconds()))
+class SessionExpiryWatch:
+    """Closes the socket (4001) once its session has expired. It waits on a timer of the event loop
+    until the expiry it was given (no task and no sleeping coroutine per socket meanwhile), then reads
+    the session again in a task: one timer per socket and one read per expiry, nothing per frame. A
+    session saved since then (a request that changed it moves its expiry on) is waited for anew.
+    The socket offers session_key, user_id and revoke(); cancel() when the socket ends."""
+
+    __slots__ = ("socket", "timer", "reading")
+
+    def __init__(self, socket, expires):
+        self.socket = socket
+        self.reading = None
+        self._wait_until(expires)
+
+    def cancel(self):
+        self.timer.cancel()
+        if self.reading is not None:
+            self.reading.cancel()
+
+    def _wait_until(self, expires):
+        delay = max(0.0, (expires - timezone.now()).total_seconds())
+        self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
+
+    def _expired(self):
+        self.reading = asyncio.get_running_loop().create_task(self._read_again())
+
+    async def _read_again(self):
         try:
-            expires = await database_sync_to_async(session_expiry)(socket.session_key, socket.user_id)
+            expires = await database_sync_to_async(session_expiry)(self.socket.session_key, self.socket.user_id)
         except DatabaseError:
             log.warning("could not read a socket's session at its expiry; trying again", exc_info=True)
             expires = timezone.now() + EXPIRY_RECHECK_AFTER_FAILURE
-    socket.revoke()
+        self.reading = None
+        if expires is None:
+            self.socket.revoke()
+        else:
+            self._wait_until(expires)

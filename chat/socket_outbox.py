@@ -27,9 +27,13 @@ _GONE = "gone"  # closing_with once the client is gone: nothing more is sent, no
 
 
 class SocketOutbox:
+    # One per open socket: slots, and no queue while nothing waits (an empty deque is about 0.7 KiB).
+    __slots__ = ("backlog", "queue", "messages", "dropped", "closing_with", "last_seq", "direct", "unfinished",
+                 "writer", "_send", "_close", "_presence_now")
+
     def __init__(self, backlog):
         self.backlog = backlog  # CHAT_SEND_BACKLOG
-        self.queue = deque()  # (seq or None, text)
+        self.queue = None  # (seq or None, text) in a deque while frames wait for the writer
         self.messages = 0  # stored events in the queue: only they count toward the backlog
         self.dropped = False  # live-only frames were dropped: send presence once caught up
         self.closing_with = None
@@ -67,7 +71,7 @@ class SocketOutbox:
             self._send_now(text)
             return
         if seq is None:
-            if len(self.queue) >= self.backlog:
+            if self.queue is not None and len(self.queue) >= self.backlog:
                 # Typing and presence are live only: dropped for a socket that is behind, never a
                 # reason to close it (presence is sent again once it has caught up).
                 self.dropped = True
@@ -78,6 +82,8 @@ class SocketOutbox:
             return
         else:
             self.messages += 1
+        if self.queue is None:
+            self.queue = deque()
         self.queue.append((seq, text))
         self._wake()
 
@@ -85,7 +91,7 @@ class SocketOutbox:
         if self.closing_with is _GONE:
             return
         self.closing_with = code
-        self.queue.clear()
+        self.queue = None
         self.messages = 0
         self.direct = False
         self._wake()
@@ -115,7 +121,7 @@ class SocketOutbox:
     def _gone(self):
         self.closing_with = _GONE
         self.direct = False
-        self.queue.clear()
+        self.queue = None
         self.messages = 0
 
     async def _write(self):
@@ -139,6 +145,7 @@ class SocketOutbox:
                     text = server_frames.encode(server_frames.presence(self._presence_now()))
                 await self._send({"type": "websocket.send", "text": text})
             if self.closing_with is None:
+                self.queue = None  # empty: its memory goes back until something waits again
                 self.direct = True  # nothing waits: deliver sends at once again
             elif self.closing_with is not _GONE:
                 close, self._send = self._close, None  # one close; nothing after it

@@ -18,24 +18,18 @@ from django.utils.http import is_same_domain
 PAGE_SCHEME = {"ws": "http", "wss": "https"}
 
 
-class SameOriginOnly:
-    """ASGI middleware, outermost: a foreign Origin is refused (403) before any other work."""
-
-    def __init__(self, application):
-        self.application = application
-
-    async def __call__(self, scope, receive, send):
-        origin = _origin(scope)  # none at all, or "null" (a sandboxed frame, a file): refused too
-        if origin is None or not (origin == _own_origin(scope) or _trusted(origin)):
-            return await _refuse(receive, send)
-        return await self.application(scope, receive, send)
+def same_origin(scope):
+    """Whether the handshake's Origin is the site's own or a trusted one. A missing Origin, or "null"
+    (a sandboxed frame, a file), is not. Reads the headers and settings only: no query."""
+    origin = _origin(scope)
+    return origin is not None and (origin == _own_origin(scope) or _trusted(origin))
 
 
-async def _refuse(receive, send):
-    # A close before accept is the HTTP 403. Not channels' WebsocketDenier: as a consumer it takes a
-    # channel of the layer (a Redis subscription) for each refused handshake.
+async def refuse(receive, send):
+    """Refuses the handshake (HTTP 403). Not channels' WebsocketDenier: as a consumer it takes a
+    channel of the layer (a Redis subscription) for each refused handshake."""
     if (await receive())["type"] == "websocket.connect":
-        await send({"type": "websocket.close"})
+        await send({"type": "websocket.close"})  # a close before accept is the 403
 
 
 def _origin(scope):

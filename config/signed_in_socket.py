@@ -1,0 +1,60 @@
+"""The one middleware of a chat socket: the handshake's Origin must pass origin_allowed (in
+config/asgi.py, config/socket_origin.py's same_origin), the path picks the consumer
+(config/socket_routes.py), then the session cookie gives scope["session"] and scope["user"].
+
+Channels' AuthMiddlewareStack does the last part in three layers (cookie, session, auth), each
+with its own copy of the scope and a coroutine frame that stay in memory as long as the socket is
+open, and its session layer wraps every frame the socket sends. One layer here: no scope copy (it
+adds its two keys to the server's scope), one frame, and `send` is the server's own. The user is
+read as channels' AuthMiddleware reads it (channels.auth.get_user: one thread hop, the session row
+and the user row); scope["user"] keeps what a socket needs of it (config/signed_in_person.py's
+SignedInPerson), not the User instance.
+"""
+
+from importlib import import_module
+
+from channels.auth import get_user
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
+
+from config.signed_in_person import SignedInPerson
+from config.socket_origin import refuse
+
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+
+
+class SignedInSocket:
+    """ASGI middleware for WebSocket scopes, outermost: a foreign Origin is refused before any query."""
+
+    def __init__(self, routes, *, origin_allowed):
+        self.routes = routes
+        self.origin_allowed = origin_allowed
+
+    async def __call__(self, scope, receive, send):
+        if not self.origin_allowed(scope):
+            return await refuse(receive, send)
+        consumer = self.routes.consumer_for(scope)  # before the query: an unknown path costs none
+        session_key = _session_key(scope)
+        user = AnonymousUser()  # without a cookie: no query, and the consumer refuses the handshake
+        if session_key:
+            user = await get_user({"session": SessionStore(session_key)})
+        if user.is_authenticated:
+            user = SignedInPerson(user)  # what the socket needs of the User instance (1 KiB) only
+        # A fresh, unloaded store: the socket needs the key only, and the decoded session data (half a
+        # KiB) would otherwise stay in memory as long as the socket is open.
+        session = SessionStore(session_key if user.is_authenticated else None)
+        # The server's own scope, not a copy (0.7 KiB per open socket): the server reads only its own
+        # keys of it (the client's address and the path, for its log), and no layer sits between.
+        scope["session"] = session
+        scope["user"] = user
+        # Awaited here rather than through a router's ASGI layer: no more frames per socket.
+        return await consumer(scope, receive, send)
+
+
+def _session_key(scope):
+    # As channels' CookieMiddleware reads it: the first Cookie header.
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+    return None
