@@ -475,6 +475,7 @@ def scenarios(quick):
            ("naive Channels consumer", "naive", "websockets", "core", 1, s1)],
         "2": [("raw ASGI ceiling", "raw", fast, "core", 1, s2),
               ("kc3chat", "app", fast, "core", 1, s2),
+              ("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s2),
               ("naive Channels consumer", "naive", "websockets", "core", 1, s2)],
         "3": [("raw ASGI ceiling", "raw", ws, "core", 1, s3) for ws in ("websockets-sansio", fast)]
         + [("kc3chat", "app", ws, "core", 1, s3) for ws in ("websockets-sansio", "wsproto", fast)]
