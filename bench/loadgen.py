@@ -300,7 +300,9 @@ class Connection(asyncio.Protocol):
 
 
 def handshake_request(url, cookie, origin):
+    """origin None: the page's own origin on the server of `url` (as a browser sends it)."""
     parts = urlsplit(url)
+    origin = origin or f"http://{parts.hostname}:{parts.port}"
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     key = base64.b64encode(os.urandom(16)).decode()
     return (f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\nUpgrade: websocket\r\n"

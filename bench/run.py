@@ -227,7 +227,6 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
     running = [Server(app, ws, env, log_name=f"{app}-{i}") for i in range(servers)]
     baseline_rss = sum(s.rss() for s in running)
     urls = [f"ws://127.0.0.1:{running[i % servers].port}/ws/chat/" for i in range(clients)]
-    origin = f"http://127.0.0.1:{running[0].port}"
     ctx = multiprocessing.get_context("spawn")
     results, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     workers = []
@@ -240,7 +239,7 @@ def measure(label, app, ws, cookies, *, clients, senders, mode, duration, window
         spec = {
             "urls": [urls[i] for i in mine],
             "cookies": [cookies[i] for i in mine],
-            "origin": origin,
+            "origin": None,  # each server's own: a page's socket goes to the server that served it
             "sender_ids": {local: i for local, i in enumerate(mine) if i in sender_indices},
             "mode": mode, "window": window, "rate": rate, "duration": duration, "messages": messages, "mixed": mixed,
             "run": prefix,  # client_ids must not repeat a stored one (the app would answer the original)
