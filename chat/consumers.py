@@ -158,15 +158,14 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
             await self._reply(_failure(error, getattr(command, "client_id", None)))
 
     async def _perform(self, command):
-        user = self.scope["user"].as_user()  # the socket keeps a slim record: a User for storing
         if isinstance(command, frames.Post):
             # Queued, not awaited: the socket reads on while its earlier posts are stored (at most
             # CHAT_POSTS_IN_FLIGHT of them); each is answered when done, in frame order (_answer_post).
-            stored = await do_queue_post(user, command.message, command.client_id, command.reply_to)
+            stored = await do_queue_post(self._author(), command.message, command.client_id, command.reply_to)
             await self.posts.add(stored, command.client_id)
         elif isinstance(command, (frames.Edit, frames.Delete, frames.React)):
             # The event reaches this socket through the feed, like everyone's; only "unchanged" is ours.
-            outcome = await _change(user, command)
+            outcome = await _change(self._author(), command)
             if outcome.event is None:
                 await self._reply(server_frames.unchanged(command.client_id, outcome.message))
         elif isinstance(command, frames.Typing):
@@ -178,6 +177,10 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
                     await room_events.announce_typing(self.username)
         elif isinstance(command, frames.Ping):
             await self._reply(server_frames.pong())
+
+    def _author(self):
+        # The socket keeps a slim record of its user; a frame that stores something needs a User.
+        return self.scope["user"].as_user()
 
     async def _reply(self, frame):
         # An answer to a frame: after the answers of the posts before it (chat/posts_in_flight.py).
