@@ -75,17 +75,22 @@ def scope_recorder(seen):
     return app
 
 
-async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_unwrapped(make_user):
-    alice = await database_sync_to_async(make_user)("alice")
-    key = await database_sync_to_async(session_for)(alice)
+async def signed_in_handshake(session_key):
+    """A handshake through SignedInSocket with the session's cookie: (communicator, [(scope, send)])."""
     seen = []
     headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
-               (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+               (b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode())]
     communicator = WebsocketCommunicator(SignedInSocket(OneRoute(scope_recorder(seen)), origin_allowed=same_origin),
                                          "/ws/chat/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
-    ((scope, send),) = seen
+    return communicator, seen
+
+
+async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_unwrapped(make_user):
+    alice = await database_sync_to_async(make_user)("alice")
+    key = await database_sync_to_async(session_for)(alice)
+    communicator, ((scope, send),) = await signed_in_handshake(key)
     assert scope["user"].pk == alice.pk and scope["session"].session_key == key
     assert scope is communicator.scope, "the server's scope, not a copy kept as long as the socket is open"
     assert send == communicator.output_queue.put, "frames out go straight to the server's send"
@@ -138,13 +143,7 @@ async def test_the_socket_keeps_a_slim_record_of_its_user_and_stores_as_that_use
 
     bob = await database_sync_to_async(make_user)("bob", is_staff=True)
     key = await database_sync_to_async(session_for)(bob)
-    seen = []
-    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver"),
-               (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
-    communicator = WebsocketCommunicator(SignedInSocket(OneRoute(scope_recorder(seen)), origin_allowed=same_origin),
-                                         "/ws/chat/", headers=headers)
-    assert (await communicator.connect())[0]
-    ((scope, _),) = seen
+    communicator, ((scope, _),) = await signed_in_handshake(key)
     person = scope["user"]
     assert isinstance(person, SignedInPerson) and not hasattr(person, "__dict__")
     assert (person.pk, person.get_username(), person.is_staff, person.is_authenticated) == (bob.pk, "bob", True, True)
