@@ -11,7 +11,6 @@ objects the connections hold (tracemalloc names them: bench/connection_memory.py
 import argparse
 import asyncio
 import ctypes
-import multiprocessing
 import os
 import re
 import sys
@@ -20,6 +19,7 @@ import uuid
 import psutil
 
 from bench import run
+from bench.idle_connections import measure_idle
 
 
 class MallInfo2(ctypes.Structure):
@@ -58,46 +58,13 @@ def sample():
 
 
 async def measure(args, cookies):
-    import uvicorn
-
-    from bench import loadgen
-
-    port = run.free_port()
-    config = uvicorn.Config(run.APPS[args.app], host="127.0.0.1", port=port, ws="websockets-sansio", ws_max_size=65536,
-                            ws_per_message_deflate=False, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    ctx = multiprocessing.get_context("spawn")
-    url = f"ws://127.0.0.1:{port}/ws/chat/"
-    spec = {"urls": [url] * args.clients, "cookies": cookies, "origin": f"http://127.0.0.1:{port}",
-            "sender_ids": {}, "mode": "rate", "rate": 1.0, "duration": 0.1, "run": "memory"}
     at_start = sample()
-    for part in ({**spec, "urls": [url], "cookies": cookies[:1]}, spec):
-        results, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-        worker = ctx.Process(target=loadgen.run, args=(part, results, ready, go))
-        if part is spec:
-            await asyncio.sleep(1)  # the warm-up client is gone
-            before = sample()
-        worker.start()
-        while ready.empty():
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)  # presence frames settle
-        if part is spec:
-            after = sample()
-        go.set()
-        while results.empty():
-            await asyncio.sleep(0.1)
-        results.get()
-        worker.join(30)
+    before, after = await measure_idle(args.app, "websockets-sansio/no-deflate", args.clients, cookies, sample, sample)
     n = args.clients
     print(f"{args.app}, {n} idle connections, KiB per connection after a warm-up connection "
           f"(the first connection's start-up costs, if counted per connection: {(before['rss'] - at_start['rss']) / n / 1024:.1f}):")
     for name in before:
         print(f"  {name:20} {(after[name] - before[name]) / n / 1024:6.1f}")
-    server.should_exit = True
-    await serving
 
 
 def main():

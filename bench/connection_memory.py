@@ -9,15 +9,14 @@ connection. Uses the benchmark database (bench/run.py makes it).
 
 import argparse
 import asyncio
-import multiprocessing
 import os
-import time
 import tracemalloc
 import uuid
 
 import psutil
 
 from bench import run
+from bench.idle_connections import measure_idle
 
 
 def main():
@@ -38,46 +37,18 @@ def main():
     asyncio.run(measure(args, cookies))
 
 
+def snapshot():
+    return tracemalloc.take_snapshot(), psutil.Process().memory_info().rss
+
+
 async def measure(args, cookies):
-    import uvicorn
+    def before():
+        tracemalloc.start(args.frames)
+        return snapshot()
 
-    from bench import loadgen
-
-    name, _, variant = args.ws.partition("/")
-    port = run.free_port()
-    config = uvicorn.Config(run.APPS[args.app], host="127.0.0.1", port=port, ws=name, ws_max_size=65536,
-                            ws_per_message_deflate=variant != "no-deflate", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    # One connection first, so that lazy imports and the room feed are not counted per connection.
-    ctx = multiprocessing.get_context("spawn")
-    url = f"ws://127.0.0.1:{port}/ws/chat/"
-    spec = {"urls": [url] * args.clients, "cookies": cookies, "origin": f"http://127.0.0.1:{port}",
-            "sender_ids": {}, "mode": "rate", "rate": 1.0, "duration": 0.1, "run": "memory"}
-    warm = {**spec, "urls": [url], "cookies": cookies[:1]}
-    for part in (warm, spec):
-        results, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-        worker = ctx.Process(target=loadgen.run, args=(part, results, ready, go))
-        if part is spec:
-            await asyncio.sleep(1)
-            tracemalloc.start(args.frames)
-            before, rss_before = tracemalloc.take_snapshot(), psutil.Process().memory_info().rss
-        worker.start()
-        while ready.empty():
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)  # presence frames settle
-        if part is spec:
-            after, rss_after = tracemalloc.take_snapshot(), psutil.Process().memory_info().rss
-            traced = sum(s.size_diff for s in after.compare_to(before, "filename"))
-        go.set()
-        while results.empty():
-            await asyncio.sleep(0.1)
-        results.get()
-        worker.join(30)
-        if part is warm:
-            await asyncio.sleep(1)  # the warm-up client is gone
+    (before, rss_before), (after, rss_after) = await measure_idle(args.app, args.ws, args.clients, cookies,
+                                                                   before, snapshot)
+    traced = sum(s.size_diff for s in after.compare_to(before, "filename"))
     n = args.clients
     print(f"{args.app} on uvicorn --ws {args.ws}, {n} idle connections: RSS {(rss_after - rss_before) / n / 1024:.1f} KiB "
           f"per connection (tracemalloc on: inflated), Python allocations {traced / n / 1024:.1f} KiB per connection")
@@ -89,9 +60,6 @@ async def measure(args, cookies):
         # A traceback runs from the oldest frame to the allocating one: show the allocating end first.
         frames = [f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in reversed(stat.traceback[-4:])]
         print(f"  {stat.size_diff / n:8.0f} B/conn  {stat.count_diff / n:6.1f} blocks/conn  {' < '.join(frames)}")
-    server.should_exit = True
-    await serving
-    time.sleep(0.1)
 
 
 if __name__ == "__main__":
