@@ -3,7 +3,9 @@
 
 Each apply function gets the batch's Batch (the room row, locked; the messages the batch names;
 their reactions) and returns an Outcome or a Refused. A refusal writes nothing, so one change
-refused never undoes the others of its batch."""
+refused never undoes the others of its batch. A message posted earlier in the batch is one of
+those it names: a socket may edit, react to or delete its post before that post is committed, and
+the change applies after it, written with it."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -73,6 +75,7 @@ class Batch:
     versions: list = field(default_factory=list)
     reactions_added: dict = field(default_factory=dict)  # (message id, user id, emoji) -> Reaction
     reactions_removed: set = field(default_factory=set)
+    new_ids: set = field(default_factory=set)  # ids of new_messages: not in the database until the batch ends
 
     def event(self, kind, message, user, client_id, **data):
         self.room.last_seq += 1
@@ -80,6 +83,11 @@ class Batch:
                       at=self.now, **data)
         self.events.append(event)
         return event
+
+    def save(self, message, fields):
+        # A message posted in this batch is inserted as it ends, in its final state.
+        if message.id not in self.new_ids:
+            message.save(update_fields=fields)
 
 
 def named_ids(change):
@@ -102,6 +110,8 @@ def apply_post(batch, change):
                         excerpt=excerpt(original.body) if original is not None else "")
     message.seq = event.seq
     batch.new_messages.append(message)
+    batch.new_ids.add(message.id)
+    batch.targets[message.id] = message  # the later changes of the batch may name it
     return Outcome(message, event, created=True)
 
 
@@ -116,7 +126,7 @@ def apply_edit(batch, change):
     batch.versions.append(EditVersion(message=message, text=message.body,
                                       written_at=message.edited_at or message.created_at))
     message.body, message.rev, message.edited_at = change.body, message.rev + 1, batch.now
-    message.save(update_fields=["body", "rev", "edited_at"])
+    batch.save(message, ["body", "rev", "edited_at"])
     return Outcome(message, batch.event(Event.EDIT, message, change.user, change.client_id, text=change.body,
                                         rev=message.rev))
 
@@ -131,12 +141,15 @@ def apply_delete(batch, change):
         _own_within_window(message, change, "delete")
     # The text goes from every place that held it; the row stays as the placeholder.
     message.deleted, message.body = True, ""
-    message.save(update_fields=["deleted", "body"])
+    batch.save(message, ["deleted", "body"])
     EditVersion.objects.filter(message=message).delete()
     Event.objects.filter(message=message, kind__in=[Event.CHAT, Event.EDIT]).update(text="")
     Event.objects.filter(kind=Event.CHAT, message__reply_to=message).update(excerpt="")
     Reaction.objects.filter(message=message).delete()
     batch.reactions[message.id] = {}
+    # What earlier changes of this batch have yet to write for it (versions: chat/group_commit.py).
+    for key in [key for key in batch.reactions_added if key[0] == message.id]:
+        del batch.reactions_added[key]
     return Outcome(message, batch.event(Event.DELETE, message, change.user, change.client_id))
 
 

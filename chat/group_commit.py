@@ -152,8 +152,10 @@ def _write(stored):
             event.excerpt = ""
     if stored.new_messages:
         Message.objects.bulk_create(stored.new_messages)
-    if stored.versions:
-        type(stored.versions[0]).objects.bulk_create(stored.versions)
+    # The earlier texts of a message deleted later in this batch are gone with it.
+    versions = [version for version in stored.versions if not version.message.deleted]
+    if versions:
+        type(versions[0]).objects.bulk_create(versions)
     if stored.reactions_removed:
         gone = Q()
         for message_id, user_id, emoji in stored.reactions_removed:
