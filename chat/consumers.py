@@ -9,11 +9,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import editing, frames, resume, room_events, room_feed, server_frames, socket_quota, typing_throttle
+from chat import editing, frames, posting, resume, room_events, room_feed, server_frames, socket_quota, typing_throttle
 from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
 from chat.history_query import ID_MAX
-from chat.posting import do_queue_post
-from chat.posts_in_flight import PostsInFlight
+from chat.changes_in_flight import ChangesInFlight
 from chat.refusal import Refused
 from chat.revocation import SessionExpiryWatch, session_expiry
 from chat.socket_outbox import SocketOutbox
@@ -36,7 +35,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
     feed = None
     quota = None  # set while this socket counts toward its user's cap
     outbox = None
-    posts = None  # this socket's posts queued and not yet done, and the answers behind them
+    changes = None  # this socket's changes queued and not yet done, and the answers behind them
     session_watch = None
 
     async def connect(self):
@@ -51,7 +50,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
         self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
         # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
         self.deliver = self.outbox.deliver
-        self.posts = PostsInFlight(settings.CHAT_POSTS_IN_FLIGHT, _answer_post, self._send_frame)
+        self.changes = ChangesInFlight(settings.CHAT_CHANGES_IN_FLIGHT, _answer_change, self._send_frame)
         self.last_typing = 0.0
         try:
             after, since = _resume_parameters(self.scope)
@@ -109,8 +108,8 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
     async def _leave(self):
         if self.outbox is not None:
             self.outbox.stop()
-        if self.posts is not None:
-            self.posts.close()
+        if self.changes is not None:
+            self.changes.close()
         if self.session_watch is not None:
             self.session_watch.cancel()
         try:
@@ -158,16 +157,11 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
             await self._reply(_failure(error, getattr(command, "client_id", None)))
 
     async def _perform(self, command):
-        if isinstance(command, frames.Post):
-            # Queued, not awaited: the socket reads on while its earlier posts are stored (at most
-            # CHAT_POSTS_IN_FLIGHT of them); each is answered when done, in frame order (_answer_post).
-            stored = await do_queue_post(self._author(), command.message, command.client_id, command.reply_to)
-            await self.posts.add(stored, command.client_id)
-        elif isinstance(command, (frames.Edit, frames.Delete, frames.React)):
-            # The event reaches this socket through the feed, like everyone's; only "unchanged" is ours.
-            outcome = await _change(self._author(), command)
-            if outcome.event is None:
-                await self._reply(server_frames.unchanged(command.client_id, outcome.message))
+        if isinstance(command, (frames.Post, frames.Edit, frames.Delete, frames.React)):
+            # Queued, not awaited: the socket reads on while its earlier changes are stored (at most
+            # CHAT_CHANGES_IN_FLIGHT of them); each is answered when done, in frame order (_answer_change).
+            stored = await _queue(self._author(), command)
+            await self.changes.add(stored, command)
         elif isinstance(command, frames.Typing):
             now = time.monotonic()
             # This socket's own check first: a socket that keeps typing costs nothing more.
@@ -183,20 +177,26 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
         return self.scope["user"].as_user()
 
     async def _reply(self, frame):
-        # An answer to a frame: after the answers of the posts before it (chat/posts_in_flight.py).
-        await self.posts.reply(frame)
+        # An answer to a frame: after the answers of the changes before it (chat/changes_in_flight.py).
+        await self.changes.reply(frame)
 
     async def _send_frame(self, frame):
         await self.send(text_data=server_frames.encode(frame))
 
 
-def _answer_post(stored, client_id):
-    """A post's answer to its sender alone, once done: None for a stored post (its echo comes
-    through the feed), the original for a repeated client_id, else why it was not stored."""
+def _answer_change(stored, command):
+    """A change's answer to its sender alone, once done: None when it made an event (its echo comes
+    through the feed, like everyone's), the original for a repeated post, `unchanged` for a change
+    that would change nothing, else why it was not stored."""
     error = stored.exception()
     if error is not None:
-        return _failure(error, client_id)
-    return None if stored.result().created else server_frames.message(stored.result().message)
+        return _failure(error, command.client_id)
+    outcome = stored.result()
+    if outcome.event is not None:
+        return None
+    if isinstance(command, frames.Post):
+        return server_frames.message(outcome.message)
+    return server_frames.unchanged(command.client_id, outcome.message)
 
 
 def _failure(error, client_id):
@@ -235,11 +235,14 @@ def _whole(values):
     return int(values[-1])
 
 
-def _change(user, command):
+def _queue(user, command):
+    """Checks and queues the change a frame asks for: the future of its Outcome (chat/changes.py)."""
+    if isinstance(command, frames.Post):
+        return posting.do_queue_post(user, command.message, command.client_id, command.reply_to)
     if isinstance(command, frames.Edit):
-        return editing.do_edit(user, command.id, command.message, command.rev, command.client_id)
+        return editing.do_queue_edit(user, command.id, command.message, command.rev, command.client_id)
     if isinstance(command, frames.Delete):
-        return editing.do_delete(user, command.id, command.client_id)
+        return editing.do_queue_delete(user, command.id, command.client_id)
     if command.added:
-        return editing.do_react(user, command.id, command.emoji, command.client_id)
-    return editing.do_unreact(user, command.id, command.emoji, command.client_id)
+        return editing.do_queue_react(user, command.id, command.emoji, command.client_id)
+    return editing.do_queue_unreact(user, command.id, command.emoji, command.client_id)

@@ -66,7 +66,7 @@ async def do_queue_post(user, body, client_id=None, reply_to=None):
     """Checks the post (raising its Refused), then queues it behind every change queued before it,
     and returns at once: the future of its Outcome (chat/changes.py), done once it is stored and
     announced, or raising its Refused. A socket that queues its posts one after another has them
-    stored in that order, several in one batch (chat/posts_in_flight.py)."""
+    stored in that order, several in one batch (chat/changes_in_flight.py)."""
     check_message(user, body, client_id)
     await check_rate(user, client_id)
     return group_commit.queued(room_changes.do_changes, changes.PostChange(user, body, client_id, reply_to))

@@ -30,6 +30,12 @@ def integer(name, default):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number") from None
 
 
+def renamed(old, new):
+    """Refuses a setting by its former name: left as it was, it would be ignored without a word."""
+    if os.environ.get(old) is not None:
+        raise ImproperlyConfigured(f"{old} is now called {new}: rename it in the environment")
+
+
 def words(name, default):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -216,9 +216,11 @@ CHAT_REPLAY_LIMIT = env.integer("CHAT_REPLAY_LIMIT", 500)
 CHAT_EDIT_WINDOW = env.integer("CHAT_EDIT_WINDOW", 3600)
 # Messages a connection may have queued and unsent before it is closed to resume (see docs).
 CHAT_SEND_BACKLOG = env.integer("CHAT_SEND_BACKLOG", 1000)
-# Posts one connection may have queued for storing at once: past it the server stops reading it
-# until one is stored. More than one lets a fast sender's posts share a commit.
-CHAT_POSTS_IN_FLIGHT = env.integer("CHAT_POSTS_IN_FLIGHT", 16)
+# Changes (posts, edits, deletes, reactions) one connection may have queued for storing at once:
+# past it the server stops reading it until one is stored. More than one lets a fast sender's
+# changes share a commit.
+env.renamed("CHAT_POSTS_IN_FLIGHT", "CHAT_CHANGES_IN_FLIGHT")
+CHAT_CHANGES_IN_FLIGHT = env.integer("CHAT_CHANGES_IN_FLIGHT", 16)
 # Sockets one user may hold open at once, across every server process; 0 turns the cap off.
 CHAT_SOCKETS_PER_USER = env.integer("CHAT_SOCKETS_PER_USER", 20)
 

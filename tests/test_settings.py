@@ -44,6 +44,11 @@ def test_a_malformed_rate_limit_is_named_in_the_error():
     assert result.returncode != 0 and "CHAT_RATE_LIMIT='fast'" in result.stderr
 
 
+def test_a_setting_by_its_former_name_is_refused_naming_the_new_one():
+    result = manage("check", **{**PRODUCTION, "CHAT_POSTS_IN_FLIGHT": "8"})
+    assert result.returncode != 0 and "CHAT_POSTS_IN_FLIGHT is now called CHAT_CHANGES_IN_FLIGHT" in result.stderr
+
+
 def test_a_half_configured_redis_is_refused_saying_what_to_set():
     result = manage("check", **{**PRODUCTION, "REDIS_SENTINELS": "10.0.0.1:26379,10.0.0.2:26379"})
     assert result.returncode != 0 and "REDIS_SENTINELS needs REDIS_SENTINEL_MASTER" in result.stderr

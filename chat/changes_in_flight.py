@@ -1,17 +1,19 @@
-"""A socket's posts that are queued for storing and not yet done, and the answers behind them.
+"""A socket's changes (posts, edits, deletes, reactions) that are queued for storing and not yet
+done, and the answers behind them.
 
-The socket reads its next frame as soon as a post is queued (chat/posting.py do_queue_post), so a
-sender that posts faster than one commit per post fills batches of its own: one transaction, one
-announcement for many of its posts, instead of one per post. Queued in the order read, they are
-stored in that order (the commit queue is first in, first out).
+The socket reads its next frame as soon as a change is queued (chat/posting.py do_queue_post,
+chat/editing.py do_queue_*), so a sender that changes faster than one commit per change fills
+batches of its own: one transaction, one announcement for many of its changes, instead of one per
+change. Queued in the order read, they are stored in that order (the commit queue is first in,
+first out): its edit of the post it just sent applies after the post.
 
 The answers that are the sender's alone still come in the order of its frames (docs/protocol.md):
-a post's own answer (nothing for a stored post, whose echo comes through the feed like everyone's;
-the original for a repeated client_id; the refusal or failure, with its client_id) when it is done,
-and any answer to a later frame (an error, a pong) after it. At most `limit` posts and answers
-wait: at that number the socket stops reading (the consumer does not return, so the server stops
-reading the socket: backpressure) until the oldest is done. Once the socket has left, what waits is
-dropped: what was stored stays stored and reached everyone else.
+a change's own answer when it is done (nothing for a change that made an event, whose echo comes
+through the feed like everyone's; `unchanged`, or the original for a repeated post; the refusal or
+failure, with its client_id), and any answer to a later frame (an error, a pong) after it. At most
+`limit` changes and answers wait: at that number the socket stops reading (the consumer does not
+return, so the server stops reading the socket: backpressure) until the oldest is done. Once the
+socket has left, what waits is dropped: what was stored stays stored and reached everyone else.
 """
 
 import asyncio
@@ -21,25 +23,26 @@ from collections import deque
 log = logging.getLogger(__name__)
 
 
-class PostsInFlight:
+class ChangesInFlight:
     def __init__(self, limit, answer, send):
         self.limit = max(1, limit)
-        self.answer = answer  # (done future, client_id) -> the frame for the sender alone, or None
+        self.answer = answer  # (done future, command) -> the frame for the sender alone, or None
         self.send = send  # async (frame): sends it to this socket
-        self.waiting = deque()  # (future, client_id) of a post, or (None, frame) of a ready answer
+        self.waiting = deque()  # (future, command) of a change, or (None, frame) of a ready answer
         self.closed = False
         self._writer = None  # the task sending the answers that were waiting, while there are some
         self._room = None  # set once a place frees, while the socket waits for one
 
-    async def add(self, stored, client_id):
-        """Counts a queued post (the future of its Outcome) until it is done and answered; returns at
-        once unless `limit` posts and answers now wait, then once one of them has gone."""
-        self.waiting.append((stored, client_id))
+    async def add(self, stored, command):
+        """Counts a queued change (the future of its Outcome; the frame's command it came from) until
+        it is done and answered; returns at once unless `limit` changes and answers now wait, then
+        once one of them has gone."""
+        self.waiting.append((stored, command))
         stored.add_done_callback(self._done)
         await self._while_full()
 
     async def reply(self, frame):
-        """An answer to a frame of this socket: sent now, or after the answers of earlier posts."""
+        """An answer to a frame of this socket: sent now, or after the answers of earlier changes."""
         if not self.waiting and self._writer is None:
             await self.send(frame)
             return
