@@ -3,9 +3,10 @@
 
 Each apply function gets the batch's Batch (the room row, locked; the messages the batch names;
 their reactions) and returns an Outcome or a Refused. A refusal writes nothing, so one change
-refused never undoes the others of its batch. A message posted earlier in the batch is one of
-those it names: a socket may edit, react to or delete its post before that post is committed, and
-the change applies after it, written with it."""
+refused never undoes the others of its batch. The apply functions change the batch's objects in
+memory; chat/group_commit.py writes the lot as the batch ends, a few statements per batch, not per
+change. A message posted earlier in the batch is one of those it names: a socket may edit, react to
+or delete its post before that post is committed, and the change applies after it."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -76,6 +77,8 @@ class Batch:
     reactions_added: dict = field(default_factory=dict)  # (message id, user id, emoji) -> Reaction
     reactions_removed: set = field(default_factory=set)
     new_ids: set = field(default_factory=set)  # ids of new_messages: not in the database until the batch ends
+    edited: dict = field(default_factory=dict)  # id -> an existing Message edited in the batch
+    deleted: dict = field(default_factory=dict)  # id -> an existing Message deleted in the batch
 
     def event(self, kind, message, user, client_id, **data):
         self.room.last_seq += 1
@@ -84,10 +87,10 @@ class Batch:
         self.events.append(event)
         return event
 
-    def save(self, message, fields):
-        # A message posted in this batch is inserted as it ends, in its final state.
+    def written_later(self, message, into):
+        # A message posted in this batch is inserted in its final state; an existing one is updated.
         if message.id not in self.new_ids:
-            message.save(update_fields=fields)
+            into[message.id] = message
 
 
 def named_ids(change):
@@ -126,7 +129,7 @@ def apply_edit(batch, change):
     batch.versions.append(EditVersion(message=message, text=message.body,
                                       written_at=message.edited_at or message.created_at))
     message.body, message.rev, message.edited_at = change.body, message.rev + 1, batch.now
-    batch.save(message, ["body", "rev", "edited_at"])
+    batch.written_later(message, batch.edited)
     return Outcome(message, batch.event(Event.EDIT, message, change.user, change.client_id, text=change.body,
                                         rev=message.rev))
 
@@ -139,15 +142,11 @@ def apply_delete(batch, change):
         return Outcome(message)
     if not change.user.is_staff:
         _own_within_window(message, change, "delete")
-    # The text goes from every place that held it; the row stays as the placeholder.
+    # The text goes from every place that held it (its versions, events, replies' excerpts: written
+    # by chat/group_commit.py); the row stays as the placeholder, without reactions.
     message.deleted, message.body = True, ""
-    batch.save(message, ["deleted", "body"])
-    EditVersion.objects.filter(message=message).delete()
-    Event.objects.filter(message=message, kind__in=[Event.CHAT, Event.EDIT]).update(text="")
-    Event.objects.filter(kind=Event.CHAT, message__reply_to=message).update(excerpt="")
-    Reaction.objects.filter(message=message).delete()
+    batch.written_later(message, batch.deleted)
     batch.reactions[message.id] = {}
-    # What earlier changes of this batch have yet to write for it (versions: chat/group_commit.py).
     for key in [key for key in batch.reactions_added if key[0] == message.id]:
         del batch.reactions_added[key]
     return Outcome(message, batch.event(Event.DELETE, message, change.user, change.client_id))
