@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chat import editing, frames, posting, resume, room_events, room_feed, server_frames, socket_quota, typing_throttle
+from chat.changes_in_flight import ChangesInFlight
 from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
 from chat.history_query import ID_MAX
-from chat.changes_in_flight import ChangesInFlight
 from chat.refusal import Refused
 from chat.revocation import SessionExpiryWatch, session_expiry
 from chat.socket_outbox import SocketOutbox
