@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from chat import changes, hooks, message_state
-from chat.models import MAIN_ROOM, Event, Message, Reaction, Room
+from chat.bulk_insert import bulk_insert
+from chat.models import MAIN_ROOM, EditVersion, Event, Message, Reaction, Room
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -150,19 +151,16 @@ def _write(stored):
             event.text = ""  # edited, then deleted, in this very batch
         if event.kind == Event.CHAT and event.message.reply_to is not None and event.message.reply_to.deleted:
             event.excerpt = ""
-    if stored.new_messages:
-        Message.objects.bulk_create(stored.new_messages)
-    if stored.versions:
-        type(stored.versions[0]).objects.bulk_create(stored.versions)
+    bulk_insert(Message, stored.new_messages)
+    bulk_insert(EditVersion, stored.versions)
     if stored.reactions_removed:
         gone = Q()
         for message_id, user_id, emoji in stored.reactions_removed:
             gone |= Q(message_id=message_id, user_id=user_id, emoji=emoji)
         Reaction.objects.filter(gone).delete()
-    if stored.reactions_added:
-        Reaction.objects.bulk_create(stored.reactions_added.values())
+    bulk_insert(Reaction, stored.reactions_added.values())
     if stored.events:
-        Event.objects.bulk_create(stored.events)
+        bulk_insert(Event, stored.events)
         stored.room.save(update_fields=["last_message_id", "last_seq"])
     if stored.new_messages:
         hooks.messages_storing.send(sender=Message, messages=stored.new_messages)  # other apps, in this transaction
