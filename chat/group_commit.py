@@ -10,7 +10,6 @@ announce it: chat/room_changes.py's do_changes) is the caller's, handed to toget
 
 import asyncio
 import logging
-import weakref
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -19,13 +18,14 @@ from django.db.models import Q
 from chat import changes, hooks, message_state
 from chat.bulk_insert import bulk_insert
 from chat.models import MAIN_ROOM, EditVersion, Event, Message, Reaction, Room
+from chat.per_event_loop import PerEventLoop
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
 
-_queues = weakref.WeakKeyDictionary()  # event loop -> {action: CommitQueue}
+_queues = PerEventLoop(dict)  # {action: CommitQueue}
 
 
 async def together(action, post):
@@ -39,7 +39,7 @@ def queued(action, post):
     """The same, without waiting: the change joins the queue now, behind every change queued
     before it (so one socket's changes are stored in the order it sent them), and the future of its
     result is returned."""
-    queues = _queues.setdefault(asyncio.get_running_loop(), {})
+    queues = _queues.current()
     if action not in queues:
         queues[action] = CommitQueue(action)
     return queues[action].submit(post)
