@@ -481,6 +481,8 @@ def scenarios(quick):
 
     return {
         "1": [("raw ASGI ceiling", "raw", ws, "core", 1, s1) for ws in compared(WS_IMPLEMENTATIONS)]
+        # The same raw app sending frames of the chat's shape and size: what the bytes cost, apart from the code.
+        + [("raw ASGI ceiling, the chat's frame", "raw", fast, "core", 1, {**s1, "extra_env": {"RAW_FRAME": "chat"}})]
         + [("kc3chat", "app", ws, "core", 1, s1) for ws in compared(WS_IMPLEMENTATIONS)]
         + [("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s1),
            ("kc3chat, pubsub layer, mixed changes", "app", fast, "pubsub", 1, s1_mixed),
