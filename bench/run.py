@@ -4,6 +4,12 @@
 
 The figures go to bench/results/DATE-COMMIT-WHAT.json unless --out says otherwise.
 
+--quick is the same run made smaller: scenario 1's bursts are 10 senders x 200 messages (not 500),
+scenarios 2 and 3 have half the clients, and the rows that compare server WebSocket implementations
+keep only the fastest (FASTEST_WS): that comparison is settled (bench/RESULTS.md), the full run
+repeats it. Every row kept measures what it measures in the full run, against the raw app on the same
+ws and the naive floor of the same run.
+
 Needs PostgreSQL (BENCH_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres; the
 database kc3chat_bench is dropped and made again) and Redis (BENCH_REDIS_URL). Prints a Markdown
 table per scenario and writes every figure as JSON. Figures move with the machine's load; the ratios
@@ -460,15 +466,24 @@ def _query_times(count, repeat=200):
 # --- the run --------------------------------------------------------------------------------------------
 def scenarios(quick):
     scale = 0.5 if quick else 1.0
-    # Scenario 1: 10 senders x 500 messages, flat out; the mixed row: 8 unacknowledged changes each.
-    s1 = {"clients": 100, "senders": 10, "mode": "burst", "messages": 500, "duration": 0}
+    # Scenario 1: 10 senders x 500 messages, flat out (x 200 under --quick: the same burst, shorter);
+    # the mixed row: 8 unacknowledged changes each.
+    s1 = {"clients": 100, "senders": 10, "mode": "burst", "messages": 200 if quick else 500, "duration": 0}
     s1_mixed = {"clients": 100, "senders": 10, "mode": "window", "duration": 5 if quick else 10, "mixed": True}
     s2 = {"clients": int(1000 * scale), "senders": 50, "mode": "rate", "rate": 1.0, "duration": 10 if quick else 20}
     s3 = {"clients": int(5000 * scale), "senders": 1, "mode": "rate", "rate": 1.0, "duration": 5}
     fast = FASTEST_WS
+
+    def compared(implementations):
+        """The ws implementations a row is run on: all of them in the full run, the fastest under --quick
+        (which one is fastest is settled; the others' rows would only repeat it)."""
+        return [fast] if quick else list(implementations)
+
     return {
-        "1": [("raw ASGI ceiling", "raw", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
-        + [("kc3chat", "app", ws, "core", 1, s1) for ws in WS_IMPLEMENTATIONS]
+        "1": [("raw ASGI ceiling", "raw", ws, "core", 1, s1) for ws in compared(WS_IMPLEMENTATIONS)]
+        # The same raw app sending frames of the chat's shape and size: what the bytes cost, apart from the code.
+        + [("raw ASGI ceiling, the chat's frame", "raw", fast, "core", 1, {**s1, "extra_env": {"RAW_FRAME": "chat"}})]
+        + [("kc3chat", "app", ws, "core", 1, s1) for ws in compared(WS_IMPLEMENTATIONS)]
         + [("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s1),
            ("kc3chat, pubsub layer, mixed changes", "app", fast, "pubsub", 1, s1_mixed),
            ("naive Channels consumer", "naive", "websockets", "core", 1, s1)],
@@ -476,8 +491,8 @@ def scenarios(quick):
               ("kc3chat", "app", fast, "core", 1, s2),
               ("kc3chat, pubsub layer", "app", fast, "pubsub", 1, s2),
               ("naive Channels consumer", "naive", "websockets", "core", 1, s2)],
-        "3": [("raw ASGI ceiling", "raw", ws, "core", 1, s3) for ws in ("websockets-sansio", fast)]
-        + [("kc3chat", "app", ws, "core", 1, s3) for ws in ("websockets-sansio", "wsproto", fast)]
+        "3": [("raw ASGI ceiling", "raw", ws, "core", 1, s3) for ws in compared(("websockets-sansio", fast))]
+        + [("kc3chat", "app", ws, "core", 1, s3) for ws in compared(("websockets-sansio", "wsproto", fast))]
         + [("naive Channels consumer", "naive", "websockets", "core", 1, s3)],
         "4": [("kc3chat, two processes, scenario 1", "app", fast, "core", 2, s1),
               ("kc3chat, two processes, scenario 2", "app", fast, "core", 2, s2)],
@@ -574,7 +589,8 @@ def raise_open_files(needed):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="shorter runs, scenarios 2 and 3 halved")
+    parser.add_argument("--quick", action="store_true", help="a smaller run: scenario 1's bursts 10 x 200, "
+                        "scenarios 2 and 3 halved, the fastest ws implementation only")
     parser.add_argument("--scenarios", default="1,2,3,4,5")
     parser.add_argument("--only", default="", help="run only rows whose label contains this text")
     parser.add_argument("--ws", default="", help="run only rows on this server WebSocket implementation, "
@@ -585,8 +601,11 @@ def main():
                         "interleaved, and report the median (the machine is shared: single runs are noisy)")
     parser.add_argument("--out", help="where the figures go (default: bench/results/DATE-COMMIT-WHAT.json)")
     args = parser.parse_args()
+    run_started = time.monotonic()
     wanted = args.scenarios.split(",")
-    args.out = args.out or str(result_files.default_path(result_files.scope(args.scenarios)))
+    # A quick run's figures are named so: they are not the full run's.
+    what = result_files.scope(args.scenarios) + ("-quick" if args.quick else "")
+    args.out = args.out or str(result_files.default_path(what))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
 
     recreate_database()
@@ -609,6 +628,7 @@ def main():
         for attempt in range(args.repeat):
             for i, (label, app, ws, layer, servers, params) in enumerate(chosen):
                 print(f"scenario {key}: {label} ({ws}, {layer}, {servers} process(es), {params['clients']} clients) ...", flush=True)
+                row_started = time.monotonic()
                 profile = None
                 if args.profile and attempt == 0 and app == "app" and layer == "pubsub" and ws == FASTEST_WS and servers == 1 and not params.get("mixed"):
                     profile = str(ROOT / "test-artifacts" / f"bench-profile-s{key}.collapsed.txt")
@@ -616,21 +636,29 @@ def main():
                 if profile:
                     row["profile"] = {"file": result_files.recorded(profile), "top": profile_summary(profile)}
                     print("\n".join(f"  {share:5.1f}%  {name}" for name, share in row["profile"]["top"]), flush=True)
+                # Start to stop: the server, connecting every client, the burst and the drain.
+                row["row_seconds"] = round(time.monotonic() - row_started, 1)
                 runs[i].append(row)
-                print(table([row]).splitlines()[-1], flush=True)
+                print(table([row]).splitlines()[-1], f"({row['row_seconds']} s)", flush=True)
         rows = [median_run(runs[i]) for i in range(len(chosen))]
         report["scenarios"][key] = rows
         print(f"\n### Scenario {key}\n\n{table(rows)}\n\n{ratios(key, rows, report['scenarios'])}\n", flush=True)
         Path(args.out).write_text(json.dumps(report, indent=1))
     if "5" in wanted:
         print(f"scenario 5: storing {args.history} messages ...", flush=True)
+        history_started = time.monotonic()
         loaded = fill_history(args.history)
         report["scenarios"]["5"] = {"stored": args.history, "load_seconds": round(loaded, 1),
-                                    "pages": measure_history(cookies[0], args.history)}
+                                    "pages": measure_history(cookies[0], args.history),
+                                    "row_seconds": round(time.monotonic() - history_started, 1)}
         print(json.dumps(report["scenarios"]["5"], indent=2), flush=True)
     report["total_seconds"] = round(time.monotonic() - started)
+    # The whole run, the database's setup and the sessions included: what --quick is meant to keep short.
+    report["wall_seconds"] = round(time.monotonic() - run_started)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(f"figures written to {result_files.recorded(args.out)} ({report['total_seconds']} s)")
+    print(f"figures written to {result_files.recorded(args.out)} ({report['total_seconds']} s measuring)")
+    minutes, seconds = divmod(report["wall_seconds"], 60)
+    print(f"wall time: {minutes} min {seconds:02d} s ({report['wall_seconds']} s, setup included)")
 
 
 if __name__ == "__main__":

@@ -10,21 +10,22 @@ announce it: chat/room_changes.py's do_changes) is the caller's, handed to toget
 
 import asyncio
 import logging
-import weakref
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from chat import changes, hooks, message_state
+from chat.bulk_insert import bulk_insert
 from chat.models import MAIN_ROOM, EditVersion, Event, Message, Reaction, Room
+from chat.per_event_loop import PerEventLoop
 from chat.refusal import Refused
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
 
-_queues = weakref.WeakKeyDictionary()  # event loop -> {action: CommitQueue}
+_queues = PerEventLoop(dict)  # {action: CommitQueue}
 
 
 async def together(action, post):
@@ -38,7 +39,7 @@ def queued(action, post):
     """The same, without waiting: the change joins the queue now, behind every change queued
     before it (so one socket's changes are stored in the order it sent them), and the future of its
     result is returned."""
-    queues = _queues.setdefault(asyncio.get_running_loop(), {})
+    queues = _queues.current()
     if action not in queues:
         queues[action] = CommitQueue(action)
     return queues[action].submit(post)
@@ -157,21 +158,17 @@ def _write(stored):
     if stored.deleted:
         Message.objects.filter(id__in=stored.deleted).update(deleted=True, body="")
         _scrub(list(stored.deleted))
-    if stored.new_messages:
-        Message.objects.bulk_create(stored.new_messages)
+    bulk_insert(Message, stored.new_messages)
     # The earlier texts of a message deleted later in this batch are gone with it.
-    versions = [version for version in stored.versions if not version.message.deleted]
-    if versions:
-        EditVersion.objects.bulk_create(versions)
+    bulk_insert(EditVersion, [version for version in stored.versions if not version.message.deleted])
     if stored.reactions_removed:
         gone = Q()
         for message_id, user_id, emoji in stored.reactions_removed:
             gone |= Q(message_id=message_id, user_id=user_id, emoji=emoji)
         Reaction.objects.filter(gone).delete()
-    if stored.reactions_added:
-        Reaction.objects.bulk_create(stored.reactions_added.values())
+    bulk_insert(Reaction, stored.reactions_added.values())
     if stored.events:
-        Event.objects.bulk_create(stored.events)
+        bulk_insert(Event, stored.events)
         stored.room.save(update_fields=["last_message_id", "last_seq"])
     if stored.new_messages:
         hooks.messages_storing.send(sender=Message, messages=stored.new_messages)  # other apps, in this transaction

@@ -10,18 +10,16 @@ one is in flight share its answer, so a flood of requests is one round trip at a
 
 import asyncio
 import uuid
-import weakref
 
 from channels.layers import get_channel_layer
 
-_probes = weakref.WeakKeyDictionary()  # event loop -> LayerProbe
+from chat.per_event_loop import PerEventLoop
+
+_probes = PerEventLoop(lambda: LayerProbe())
 
 
 def current():
-    loop = asyncio.get_running_loop()
-    if loop not in _probes:
-        _probes[loop] = LayerProbe()
-    return _probes[loop]
+    return _probes.current()
 
 
 class LayerProbe:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from chat.bulk_insert import bulk_insert
 from chat.models import MAIN_ROOM, EditVersion, Event, Message, Reaction, Room
 
 FORMAT = "kc3chat-room"
@@ -95,11 +96,11 @@ def import_lines(lines, on_progress=lambda done, total: None):
 
 def _store(batch, done, total, on_progress):
     messages = [message for message, _, _ in batch]
-    Message.objects.bulk_create(messages)
-    Event.objects.bulk_create(Event(seq=m.seq, kind=Event.CHAT, message=m, user=m.author, text=m.body,
-                                    at=m.created_at, client_id=m.client_id) for m in messages)
-    Reaction.objects.bulk_create(reaction for _, reactions, _ in batch for reaction in reactions)
-    EditVersion.objects.bulk_create(version for _, _, versions in batch for version in versions)
+    bulk_insert(Message, messages)
+    bulk_insert(Event, (Event(seq=m.seq, kind=Event.CHAT, message=m, user=m.author, text=m.body, at=m.created_at,
+                              client_id=m.client_id) for m in messages))
+    bulk_insert(Reaction, (reaction for _, reactions, _ in batch for reaction in reactions))
+    bulk_insert(EditVersion, (version for _, _, versions in batch for version in versions))
     done += len(batch)
     batch.clear()
     on_progress(done, total)

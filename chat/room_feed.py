@@ -16,7 +16,6 @@ the events it handles: presence (chat/room_presence.py), the sockets a revocatio
 import asyncio
 import logging
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -24,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from chat import database_identity, history, layer_probe, room_presence, server_frames, shared_redis
+from chat.per_event_loop import PerEventLoop
 from chat.revoked_sockets import RevokedSockets
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ CATCH_UP_SECONDS = 2.0
 GROUP_REFRESH_SECONDS = 3600  # well inside channels_redis' group_expiry (settings: 86400)
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 0.2, 5.0
 
-_feeds = weakref.WeakKeyDictionary()  # event loop -> RoomFeed
+_feeds = PerEventLoop(lambda: RoomFeed())
 
 
 class Listener(Protocol):
@@ -65,14 +65,11 @@ class Companion(Protocol):
 
 def running():
     """This process's feed, if a socket has started it."""
-    return _feeds.get(asyncio.get_running_loop())
+    return _feeds.running()
 
 
 def current():
-    loop = asyncio.get_running_loop()
-    if loop not in _feeds:
-        _feeds[loop] = RoomFeed()
-    return _feeds[loop]
+    return _feeds.current()
 
 
 class RoomFeed:

@@ -9,16 +9,16 @@ PRESENCE_TTL_SECONDS. Without Redis, or while Redis does not answer, each proces
 import asyncio
 import logging
 import uuid
-import weakref
 from collections import Counter
 
 from django.conf import settings
 
 from chat import shared_redis
+from chat.per_event_loop import PerEventLoop
 
 log = logging.getLogger(__name__)
 
-_quotas = weakref.WeakKeyDictionary()  # event loop -> SocketQuota
+_quotas = PerEventLoop(lambda: SocketQuota())
 
 # Counts the user's sockets on every process still alive (forgetting the others), and takes one
 # more if that stays within the cap. One script: two processes cannot both take the last place.
@@ -48,10 +48,7 @@ end
 
 
 def current():
-    loop = asyncio.get_running_loop()
-    if loop not in _quotas:
-        _quotas[loop] = SocketQuota()
-    return _quotas[loop]
+    return _quotas.current()
 
 
 class SocketQuota:

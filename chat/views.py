@@ -14,6 +14,7 @@ from chat import emoji_catalog, history, layer_probe, room_feed, server_frames
 from chat import people as chat_people
 from chat.history_query import ID_MAX, LIMIT_MAX, EventsQuery, HistoryQuery
 from chat.json_answer import JsonAnswer
+from chat.signed_in_api import signed_in_api
 from unicode_text import blank_text
 
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -35,19 +36,17 @@ def room(request):
 
 
 @require_GET
+@signed_in_api
 def emoji(request):
     """The reaction picker's emoji and their names (chat/emoji_catalog.py)."""
-    if not request.user.is_authenticated:
-        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     answer = HttpResponse(emoji_catalog.catalog_json(), content_type="application/json")
     patch_cache_control(answer, private=True, max_age=EMOJI_KEPT_SECONDS)  # the same until an upgrade
     return answer
 
 
 @require_GET
+@signed_in_api
 def messages(request):
-    if not request.user.is_authenticated:
-        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     query = HistoryQuery(request.GET)
     if not query.is_valid():
         parameter, detail = query.first_error()
@@ -61,9 +60,8 @@ def messages(request):
 
 
 @require_GET
+@signed_in_api
 def message(request, message_id):
-    if not request.user.is_authenticated:
-        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     found = history.one(message_id) if message_id <= ID_MAX else None
     if found is None:
         return JsonAnswer({"error": "not_found", "detail": "There is no such message."}, status=404)
@@ -71,9 +69,8 @@ def message(request, message_id):
 
 
 @require_GET
+@signed_in_api
 def events(request):
-    if not request.user.is_authenticated:
-        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     query = EventsQuery(request.GET)
     if not query.is_valid():
         parameter, detail = query.first_error()
@@ -83,10 +80,8 @@ def events(request):
 
 
 @require_GET
+@signed_in_api
 async def people(request):
-    user = await request.auser()
-    if not user.is_authenticated:
-        return JsonAnswer({"error": "not_authenticated", "detail": "Sign in first."}, status=401)
     online = await chat_people.online_now()
     return JsonAnswer({"people": await database_sync_to_async(chat_people.everyone)(online)})
 

@@ -94,3 +94,13 @@ def test_text_is_sent_as_written_so_a_browser_shows_it_in_any_language(client, m
     assert '"message": "こんにちは"' in page
     refused = client.get("/api/messages/?limit=1000", HTTP_ACCEPT_LANGUAGE="ja").content.decode("utf-8")
     assert '"detail": "この値は 200 以下でなければなりません。"' in refused
+
+
+def test_every_api_endpoint_answers_401_json_to_someone_not_signed_in(client, transactional_db):
+    from chat.urls import urlpatterns
+
+    endpoints = [str(p.pattern).replace("<int:message_id>", "1") for p in urlpatterns if str(p.pattern).startswith("api/")]
+    assert len(endpoints) >= 5
+    for endpoint in endpoints:
+        response = client.get(f"/{endpoint}")
+        assert (response.status_code, response.json()["error"]) == (401, "not_authenticated"), endpoint
