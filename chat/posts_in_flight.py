@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 
 
 class PostsInFlight:
+    # One per open socket: slots, and no deque while nothing waits (an empty deque is about 0.7 KiB).
+    __slots__ = ("limit", "answer", "send", "waiting", "closed", "_writer", "_room")
+
     def __init__(self, limit, answer, send):
         self.limit = max(1, limit)
         self.answer = answer  # (done future, client_id) -> the frame for the sender alone, or None
         self.send = send  # async (frame): sends it to this socket
-        self.waiting = deque()  # (future, client_id) of a post, or (None, frame) of a ready answer
+        self.waiting = None  # while any wait, a deque: (future, client_id) of a post, (None, frame) of a ready answer
         self.closed = False
         self._writer = None  # the task sending the answers that were waiting, while there are some
         self._room = None  # set once a place frees, while the socket waits for one
@@ -34,7 +37,7 @@ class PostsInFlight:
     async def add(self, stored, client_id):
         """Counts a queued post (the future of its Outcome) until it is done and answered; returns at
         once unless `limit` posts and answers now wait, then once one of them has gone."""
-        self.waiting.append((stored, client_id))
+        self._queue((stored, client_id))
         stored.add_done_callback(self._done)
         await self._while_full()
 
@@ -43,19 +46,24 @@ class PostsInFlight:
         if not self.waiting and self._writer is None:
             await self.send(frame)
             return
-        self.waiting.append((None, frame))
+        self._queue((None, frame))
         await self._while_full()
 
     def close(self):
         """The socket has left: nothing more is answered, nothing waits for a place."""
         self.closed = True
-        self.waiting.clear()
+        self.waiting = None
         self._free()
         if self._writer is not None:
             self._writer.cancel()
 
+    def _queue(self, item):
+        if self.waiting is None:
+            self.waiting = deque()
+        self.waiting.append(item)
+
     async def _while_full(self):
-        while len(self.waiting) >= self.limit and not self.closed:
+        while self.waiting is not None and len(self.waiting) >= self.limit and not self.closed:
             self._room = asyncio.get_running_loop().create_future()
             await self._room
 
@@ -82,6 +90,8 @@ class PostsInFlight:
             log.info("could not answer a frame: the client is gone (%r)", error)
         finally:
             self._writer = None
+            if not self.waiting:
+                self.waiting = None  # empty: its memory goes back until something waits again
 
     def _free(self):
         if self._room is not None and not self._room.done():
