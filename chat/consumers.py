@@ -46,8 +46,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
             return
         self.username = user.get_username()
         self.user_id = user.pk
-        self.session_key = self.scope["session"].session_key
-        self.session_hash = room_events.session_hash(self.session_key)
+        self.session_key = self.scope["session_key"]
         self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
         # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
         self.deliver = self.outbox.deliver

@@ -91,7 +91,8 @@ async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_
     alice = await database_sync_to_async(make_user)("alice")
     key = await database_sync_to_async(session_for)(alice)
     communicator, ((scope, send),) = await signed_in_handshake(key)
-    assert scope["user"].pk == alice.pk and scope["session"].session_key == key
+    assert scope["user"].pk == alice.pk and scope["session_key"] == key
+    assert "headers" not in scope, "read at the handshake, not kept while the socket is open"
     assert scope is communicator.scope, "the server's scope, not a copy kept as long as the socket is open"
     assert send == communicator.output_queue.put, "frames out go straight to the server's send"
     await communicator.disconnect()
