@@ -35,13 +35,13 @@ async def test_an_idle_socket_holds_no_task_besides_its_own(make_user, open_sock
     for _ in range(20):
         await asyncio.sleep(0.1)
         held = sorted(task.get_coro().__qualname__ for task in set(asyncio.all_tasks()) - before)
-        if held == ["ProtocolTypeRouter.__call__"] * len(sockets):
+        if held == ["SignedInSocket.__call__"] * len(sockets):
             break
-    assert held == ["ProtocolTypeRouter.__call__"] * len(sockets)
-    # And in that task, one frame per layer: no router's frame or as_asgi's between ours and the consumer.
+    assert held == ["SignedInSocket.__call__"] * len(sockets)
+    # And in that task, one frame per layer: no frame of the scope-type router (config/scope_type_router.py),
+    # nor a URL router's or as_asgi's, between the server and ours, or ours and the consumer.
     (task, *_) = set(asyncio.all_tasks()) - before
-    assert _awaiting(task.get_coro())[:3] == ["ProtocolTypeRouter.__call__", "SignedInSocket.__call__",
-                                              "ChannelFreeWebsocketConsumer.__call__"]
+    assert _awaiting(task.get_coro())[:2] == ["SignedInSocket.__call__", "ChannelFreeWebsocketConsumer.__call__"]
     await sockets[0].send({"type": "ping"})
     assert (await sockets[0].receive_until("pong"))["type"] == "pong"
 
@@ -152,3 +152,18 @@ async def test_the_socket_keeps_a_slim_record_of_its_user_and_stores_as_that_use
     assert user == bob and user.get_username() == "bob" and user.is_staff and user.is_active
     assert user.get_deferred_fields() >= {"password", "email"}, "the fields the socket did not keep are not made up"
     await communicator.disconnect()
+
+
+def test_the_scope_type_router_is_an_asgi3_application_and_refuses_an_unknown_type():
+    import uvicorn
+    from asgiref.compatibility import is_double_callable
+
+    from config.scope_type_router import ScopeTypeRouter
+
+    config = uvicorn.Config("config.asgi:application")
+    config.load()
+    assert config.interface == "asgi3", "not wrapped as an ASGI 2 application"
+    router = ScopeTypeRouter({"http": scope_recorder([])})
+    assert not is_double_callable(router)
+    with pytest.raises(ValueError, match="No application configured for scope type 'websocket'"):
+        router({"type": "websocket"}, None, None)
