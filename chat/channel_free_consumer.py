@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 class ChannelFreeWebsocketConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     channel_layer = None
+    groups = ()  # no channel, so no groups: and no empty list per socket (channels makes one when None)
 
     async def __call__(self, scope, receive, send):
         self.scope = scope
