@@ -20,10 +20,14 @@ class ChannelFreeWebsocketConsumer(AsyncWebsocketConsumer):
     channel_layer = None
     groups = ()  # no channel, so no groups: and no empty list per socket (channels makes one when None)
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope, receive, send, before=None):
+        """before: what the middleware still has to finish before the first event (an awaitable, e.g.
+        config/signed_in_socket.py's reading of the user), awaited here rather than in a frame of its own."""
         self.scope = scope
         self.base_send = send
         try:
+            if before is not None:
+                await before
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
