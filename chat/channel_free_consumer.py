@@ -28,6 +28,7 @@ class ChannelFreeWebsocketConsumer(AsyncWebsocketConsumer):
         try:
             if before is not None:
                 await before
+                before = None  # not kept (a done task keeps its coroutine and context) while the socket is open
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
