@@ -2,7 +2,6 @@
 a new password, a deactivated or deleted account closes it (code 4001), on every server process."""
 
 import asyncio
-import contextvars
 import logging
 from datetime import timedelta
 from importlib import import_module
@@ -23,9 +22,6 @@ log = logging.getLogger(__name__)
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 Session = SessionStore.get_model_class()  # sessions are rows: their deletion is a signal
 EXPIRY_RECHECK_AFTER_FAILURE = timedelta(minutes=1)
-# The context the expiry timers run in: one for all, rather than a copy of the caller's per timer.
-# The read it starts runs in a task, which makes its own copy.
-_TIMERS_CONTEXT = contextvars.Context()
 
 
 @receiver(post_delete, sender=Session)
@@ -94,7 +90,7 @@ class SessionExpiryWatch:
     def _wait_until(self, expires):
         delay = max(0.0, (expires - timezone.now()).total_seconds())
         # The watch itself is the timer's callback (__call__): a bound method would be one more object.
-        self.timer = asyncio.get_running_loop().call_later(delay, self, context=_TIMERS_CONTEXT)
+        self.timer = asyncio.get_running_loop().call_later(delay, self)
 
     def __call__(self):
         """The expiry has come: read the session again."""
