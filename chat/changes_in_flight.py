@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class ChangesInFlight:
+    # One per open socket: slots, and no deque while nothing waits (an empty deque is about 0.7 KiB).
+    __slots__ = ("limit", "answer", "send", "waiting", "closed", "_writer", "_room")
+
     def __init__(self, limit, answer, send):
         self.limit = max(1, limit)
         self.answer = answer  # (done future, command) -> the frame for the sender alone, or None
         self.send = send  # async (frame): sends it to this socket
-        self.waiting = deque()  # (future, command) of a change, or (None, frame) of a ready answer
+        self.waiting = None  # while any wait, a deque: (future, command) of a change, (None, frame) of a ready answer
         self.closed = False
         self._writer = None  # the task sending the answers that were waiting, while there are some
         self._room = None  # set once a place frees, while the socket waits for one
@@ -37,7 +40,7 @@ class ChangesInFlight:
         """Counts a queued change (the future of its Outcome; the frame's command it came from) until
         it is done and answered; returns at once unless `limit` changes and answers now wait, then
         once one of them has gone."""
-        self.waiting.append((stored, command))
+        self._queue((stored, command))
         stored.add_done_callback(self._done)
         await self._while_full()
 
@@ -46,19 +49,24 @@ class ChangesInFlight:
         if not self.waiting and self._writer is None:
             await self.send(frame)
             return
-        self.waiting.append((None, frame))
+        self._queue((None, frame))
         await self._while_full()
 
     def close(self):
         """The socket has left: nothing more is answered, nothing waits for a place."""
         self.closed = True
-        self.waiting.clear()
+        self.waiting = None
         self._free()
         if self._writer is not None:
             self._writer.cancel()
 
+    def _queue(self, item):
+        if self.waiting is None:
+            self.waiting = deque()
+        self.waiting.append(item)
+
     async def _while_full(self):
-        while len(self.waiting) >= self.limit and not self.closed:
+        while self.waiting is not None and len(self.waiting) >= self.limit and not self.closed:
             self._room = asyncio.get_running_loop().create_future()
             await self._room
 
@@ -85,6 +93,8 @@ class ChangesInFlight:
             log.info("could not answer a frame: the client is gone (%r)", error)
         finally:
             self._writer = None
+            if not self.waiting:
+                self.waiting = None  # empty: its memory goes back until something waits again
 
     def _free(self):
         if self._room is not None and not self._room.done():

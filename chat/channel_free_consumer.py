@@ -18,11 +18,17 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 class ChannelFreeWebsocketConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     channel_layer = None
+    groups = ()  # no channel, so no groups: and no empty list per socket (channels makes one when None)
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope, receive, send, before=None):
+        """before: what the middleware still has to finish before the first event (an awaitable, e.g.
+        config/signed_in_socket.py's reading of the user), awaited here rather than in a frame of its own."""
         self.scope = scope
         self.base_send = send
         try:
+            if before is not None:
+                await before
+                before = None  # not kept (a done task keeps its coroutine and context) while the socket is open
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:

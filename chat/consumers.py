@@ -1,6 +1,7 @@
 """The WebSocket endpoint: translates frames to the chat domain and the room feed back to frames.
 What the socket still has to send, and how it reaches the server, are chat/socket_outbox.py's."""
 
+import asyncio
 import logging
 import time
 from urllib.parse import parse_qs
@@ -45,8 +46,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
             return
         self.username = user.get_username()
         self.user_id = user.pk
-        self.session_key = self.scope["session"].session_key
-        self.session_hash = room_events.session_hash(self.session_key)
+        self.session_key = self.scope["session_key"]
         self.outbox = SocketOutbox(settings.CHAT_SEND_BACKLOG)
         # The feed hands frames straight to the outbox: no call of the consumer's per delivery.
         self.deliver = self.outbox.deliver
@@ -129,7 +129,7 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
 
     def _serve(self):
         # base_send is the server's own send: no middleware wraps it (config/signed_in_socket.py).
-        self.outbox.serve(self.base_send, self.close, self.feed.presence.now)
+        self.outbox.serve(self.base_send, self, self.feed.presence)
 
     # --- from the client ------------------------------------------------------------------------
     async def dispatch(self, message):
@@ -139,6 +139,10 @@ class ChatConsumer(ChannelFreeWebsocketConsumer):
         # does the same check around itself; connect and disconnect keep Channels' way.
         if message["type"] == "websocket.receive":
             await self.websocket_receive(message)
+        elif message["type"] == "websocket.connect":
+            # The handshake's database calls leave context variables (asgiref's) set in the task they
+            # run in: in a task of their own, those go with it instead of staying in the socket's.
+            await asyncio.create_task(super().dispatch(message))
         else:
             await super().dispatch(message)
 

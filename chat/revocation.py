@@ -89,9 +89,11 @@ class SessionExpiryWatch:
 
     def _wait_until(self, expires):
         delay = max(0.0, (expires - timezone.now()).total_seconds())
-        self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
+        # The watch itself is the timer's callback (__call__): a bound method would be one more object.
+        self.timer = asyncio.get_running_loop().call_later(delay, self)
 
-    def _expired(self):
+    def __call__(self):
+        """The expiry has come: read the session again."""
         self.reading = asyncio.get_running_loop().create_task(self._read_again())
 
     async def _read_again(self):

@@ -1,6 +1,8 @@
 """Closes this process's sockets that a room.revoke event names (published by chat/revocation.py):
 every socket of a user, or those of one session (by the digest of its key)."""
 
+from chat import room_events
+
 
 class RevokedSockets:
     """A companion of the room feed (chat/room_feed.py)."""
@@ -16,6 +18,9 @@ class RevokedSockets:
         pass
 
     async def close_named(self, event):
+        # The digest is made here for the user's sockets only, rather than kept by every socket.
         for listener in list(self.feed.listeners):
-            if listener.user_id == event["user_id"] and event["session"] in (None, listener.session_hash):
+            if listener.user_id != event["user_id"]:
+                continue
+            if event["session"] is None or event["session"] == room_events.session_hash(listener.session_key):
                 listener.revoke()

@@ -41,7 +41,7 @@ class Listener(Protocol):
 
     username: str
     user_id: int
-    session_hash: str | None
+    session_key: str | None
 
     def deliver(self, text: str, seq: int | None) -> None:
         """Called for every frame, in order; seq is None for live-only frames."""

@@ -29,7 +29,7 @@ _GONE = "gone"  # closing_with once the client is gone: nothing more is sent, no
 class SocketOutbox:
     # One per open socket: slots, and no queue while nothing waits (an empty deque is about 0.7 KiB).
     __slots__ = ("backlog", "queue", "messages", "dropped", "closing_with", "last_seq", "direct", "unfinished",
-                 "writer", "_send", "_close", "_presence_now")
+                 "writer", "_send", "_socket", "_presence")
 
     def __init__(self, backlog):
         self.backlog = backlog  # CHAT_SEND_BACKLOG
@@ -41,12 +41,13 @@ class SocketOutbox:
         self.direct = False  # nothing is waiting: deliver sends at once (only while serving)
         self.unfinished = None  # a send that could not finish at once: (coroutine, what it awaits)
         self.writer = None  # the task sending what waits, while there is something
-        self._send = self._close = self._presence_now = None
+        self._send = self._socket = self._presence = None
 
-    def serve(self, send, close, presence_now):
-        """From now on frames go out: send(event) is the server's ASGI send, close(code) closes the
-        socket, presence_now() is the room's presence to send once a reader that fell behind caught up."""
-        self._send, self._close, self._presence_now = send, close, presence_now
+    def serve(self, send, socket, presence):
+        """From now on frames go out: send(event) is the server's ASGI send, socket.close(code) closes
+        the socket, presence.now() is the room's presence to send once a reader that fell behind caught
+        up. The objects rather than their bound methods: those would be two more objects per socket."""
+        self._send, self._socket, self._presence = send, socket, presence
         if self.queue or self.closing_with is not None:
             self._wake()  # what the feed handed over while the socket was being greeted
         else:
@@ -142,14 +143,14 @@ class SocketOutbox:
                         self.last_seq = seq
                 else:
                     self.dropped = False
-                    text = server_frames.encode(server_frames.presence(self._presence_now()))
+                    text = server_frames.encode(server_frames.presence(self._presence.now()))
                 await self._send({"type": "websocket.send", "text": text})
             if self.closing_with is None:
                 self.queue = None  # empty: its memory goes back until something waits again
                 self.direct = True  # nothing waits: deliver sends at once again
             elif self.closing_with is not _GONE:
-                close, self._send = self._close, None  # one close; nothing after it
-                await close(self.closing_with)
+                self._send = None  # one close; nothing after it
+                await self._socket.close(self.closing_with)
         except asyncio.CancelledError:
             raise
         except Exception as error:

@@ -9,6 +9,8 @@ is open. Here the route gives the consumer instance, and SignedInSocket awaits i
 from django.core.exceptions import ImproperlyConfigured
 from django.urls.resolvers import RoutePattern
 
+from chat.channel_free_consumer import ChannelFreeWebsocketConsumer
+
 
 class SocketRoutes:
     def __init__(self, routes):
@@ -16,8 +18,11 @@ class SocketRoutes:
             # No path parameters (URLRouter would put them in scope["url_route"]), consumers only.
             if not isinstance(route.pattern, RoutePattern) or route.pattern.converters:
                 raise ImproperlyConfigured(f"{route.pattern}: a socket route is a path() without parameters.")
-            if not hasattr(route.callback, "consumer_class"):
-                raise ImproperlyConfigured(f"{route.pattern}: a socket route's view is a consumer's as_asgi().")
+            # SignedInSocket hands the consumer the user still being read (`before`): channels' own
+            # consumers do not take it.
+            if not issubclass(getattr(route.callback, "consumer_class", type(None)), ChannelFreeWebsocketConsumer):
+                raise ImproperlyConfigured(
+                    f"{route.pattern}: a socket route's view is a ChannelFreeWebsocketConsumer's as_asgi().")
         self.routes = routes
 
     def consumer_for(self, scope):

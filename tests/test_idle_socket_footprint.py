@@ -35,13 +35,13 @@ async def test_an_idle_socket_holds_no_task_besides_its_own(make_user, open_sock
     for _ in range(20):
         await asyncio.sleep(0.1)
         held = sorted(task.get_coro().__qualname__ for task in set(asyncio.all_tasks()) - before)
-        if held == ["ProtocolTypeRouter.__call__"] * len(sockets):
+        if held == ["ChannelFreeWebsocketConsumer.__call__"] * len(sockets):
             break
-    assert held == ["ProtocolTypeRouter.__call__"] * len(sockets)
-    # And in that task, one frame per layer: no router's frame or as_asgi's between ours and the consumer.
+    assert held == ["ChannelFreeWebsocketConsumer.__call__"] * len(sockets)
+    # And that task runs the consumer itself: no frame of the scope-type router (config/scope_type_router.py),
+    # of SignedInSocket, of a URL router or as_asgi above it.
     (task, *_) = set(asyncio.all_tasks()) - before
-    assert _awaiting(task.get_coro())[:3] == ["ProtocolTypeRouter.__call__", "SignedInSocket.__call__",
-                                              "ChannelFreeWebsocketConsumer.__call__"]
+    assert _awaiting(task.get_coro())[0] == "ChannelFreeWebsocketConsumer.__call__"
     await sockets[0].send({"type": "ping"})
     assert (await sockets[0].receive_until("pong"))["type"] == "pong"
 
@@ -66,7 +66,9 @@ class OneRoute:
 
 
 def scope_recorder(seen):
-    async def app(scope, receive, send):
+    async def app(scope, receive, send, before=None):
+        if before is not None:
+            await before  # SignedInSocket's reading of the user, as ChannelFreeWebsocketConsumer awaits it
         seen.append((scope, send))
         await receive()
         await send({"type": "websocket.accept"})
@@ -91,7 +93,8 @@ async def test_the_socket_middleware_gives_the_user_and_session_and_leaves_send_
     alice = await database_sync_to_async(make_user)("alice")
     key = await database_sync_to_async(session_for)(alice)
     communicator, ((scope, send),) = await signed_in_handshake(key)
-    assert scope["user"].pk == alice.pk and scope["session"].session_key == key
+    assert scope["user"].pk == alice.pk and scope["session_key"] == key
+    assert "headers" not in scope, "read at the handshake, not kept while the socket is open"
     assert scope is communicator.scope, "the server's scope, not a copy kept as long as the socket is open"
     assert send == communicator.output_queue.put, "frames out go straight to the server's send"
     await communicator.disconnect()
@@ -151,3 +154,18 @@ async def test_the_socket_keeps_a_slim_record_of_its_user_and_stores_as_that_use
     assert user == bob and user.get_username() == "bob" and user.is_staff and user.is_active
     assert user.get_deferred_fields() >= {"password", "email"}, "the fields the socket did not keep are not made up"
     await communicator.disconnect()
+
+
+def test_the_scope_type_router_is_an_asgi3_application_and_refuses_an_unknown_type():
+    import uvicorn
+    from asgiref.compatibility import is_double_callable
+
+    from config.scope_type_router import ScopeTypeRouter
+
+    config = uvicorn.Config("config.asgi:application")
+    config.load()
+    assert config.interface == "asgi3", "not wrapped as an ASGI 2 application"
+    router = ScopeTypeRouter({"http": scope_recorder([])})
+    assert not is_double_callable(router)
+    with pytest.raises(ValueError, match="No application configured for scope type 'websocket'"):
+        router({"type": "websocket"}, None, None)

@@ -42,7 +42,7 @@ def test_concurrent_posters_get_consecutive_ids_in_commit_order(make_user):
 
 
 class Listener:
-    username, user_id, session_hash = "listener", 0, None
+    username, user_id, session_key = "listener", 0, None
 
     def __init__(self):
         self.received = []
