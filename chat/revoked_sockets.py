@@ -1,7 +1,7 @@
 """Closes this process's sockets that a room.revoke event names (published by chat/revocation.py):
 every socket of a user, or those of one session (by the digest of its key)."""
 
-from chat import room_events
+from chat.session_digest import session_digest
 
 
 class RevokedSockets:
@@ -22,5 +22,5 @@ class RevokedSockets:
         for listener in list(self.feed.listeners):
             if listener.user_id != event["user_id"]:
                 continue
-            if event["session"] is None or event["session"] == room_events.session_hash(listener.session_key):
+            if event["session"] is None or event["session"] == session_digest(listener.session_key):
                 listener.revoke()

@@ -1,6 +1,5 @@
 """Announcing what happened in the room to every server process (and first to this one)."""
 
-import hashlib
 import logging
 
 from asgiref.sync import async_to_sync
@@ -8,6 +7,7 @@ from channels.layers import get_channel_layer
 
 from chat import room_feed, server_frames
 from chat.server_frames import encode
+from chat.session_digest import session_digest
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,7 @@ def announce_person(username, display_name):
 
 def revoke_sockets(user_id, session_key=None):
     """Close the sockets of one session (session_key) or of every session of a user. Sync: auth signals."""
-    async_to_sync(_publish)({"type": "room.revoke", "user_id": user_id, "session": session_hash(session_key)})
-
-
-def session_hash(session_key):
-    # Session keys are credentials: only a digest travels through Redis.
-    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else None
+    async_to_sync(_publish)({"type": "room.revoke", "user_id": user_id, "session": session_digest(session_key)})
 
 
 async def _publish(event):
