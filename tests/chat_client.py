@@ -47,6 +47,8 @@ class Participant:
         self.arrived = {}  # id -> time.monotonic() of its first arrival
         self.frames = []
         self.acked = {}  # client_id -> id of its echo
+        self.sent = {}  # client_id -> how often this participant sent it
+        self.repeat_answers = []  # ids of the originals answering a post sent again (to this socket only)
         self.errors = []
         self.typing = []
         self.closes = []
@@ -67,6 +69,7 @@ class Participant:
 
     async def post(self, text, client_id):
         await self.connected.wait()
+        self.sent[client_id] = self.sent.get(client_id, 0) + 1
         try:
             await self.socket.send(json.dumps({"type": "chat", "message": text, "client_id": client_id}))
         except websockets.ConnectionClosed:
@@ -115,7 +118,11 @@ class Participant:
             self.connected.set()
             async for text in sock:
                 frame = json.loads(text)
-                if frame["type"] == "chat":
+                if frame["type"] == "chat" and self._answers_a_repeat(frame):
+                    # The contract answers a client_id sent again with the original msg, to the
+                    # sender alone: the sender's retry, not a second delivery of the room's message.
+                    self.repeat_answers.append(frame["id"])
+                elif frame["type"] == "chat":
                     self.ids.append(frame["id"])
                     self.arrived.setdefault(frame["id"], time.monotonic())
                     self.frames.append(frame)
@@ -128,6 +135,10 @@ class Participant:
                     self.typing.append(frame)
             self.closes.append(sock.close_code)
             self.connected.clear()
+
+    def _answers_a_repeat(self, frame):
+        mine = frame["user"] == self.name and frame["client_id"] is not None
+        return mine and self.sent.get(frame["client_id"], 0) > 1 and frame["id"] in self.arrived
 
     async def until(self, condition, timeout=20):
         deadline = asyncio.get_running_loop().time() + timeout
